@@ -1,0 +1,1 @@
+"""switchdesk controller: ESL core, call and agent state machines, routing."""

@@ -1,0 +1,53 @@
+"""Agent states: who can be offered a contact, and why not."""
+from __future__ import annotations
+
+from .machine import Machine, table
+from .models import Agent, utcnow
+
+#: states an agent can pick themselves
+SELECTABLE = ("available", "idle", "logged_out")
+
+
+class AgentMachine(Machine):
+    """The agent's state. Offers move it to ringing; the call and wrap-up move it on."""
+
+    TRANSITIONS = table([
+        ("login", "logged_out", "idle"),
+        ("make_available", ("idle", "rona", "available"), "available"),
+        ("make_idle", ("available", "idle", "rona"), "idle"),
+        ("logout", ("available", "idle", "rona", "logged_out"), "logged_out"),
+        ("offer", "available", "ringing"),
+        ("no_answer", "ringing", "rona"),
+        ("offer_withdrawn", "ringing", "available"),
+        ("connect", ("ringing", "on_call"), "on_call"),
+        ("call_ended", ("on_call", "ringing"), "wrap_up"),
+        ("wrap_up_done", "wrap_up", "available"),
+    ])
+    LABELS = {"on_call": "on a call", "wrap_up": "in wrap-up", "rona": "in RONA (ring no answer)",
+              "logged_out": "logged out"}
+
+    def __init__(self, agent: Agent):
+        super().__init__(agent.state, f"agent {agent.username}")
+        self.agent = agent
+        self.call_id: str | None = None
+
+    def on_transition(self, source: str, trigger: str, dest: str) -> None:
+        now = utcnow()
+        fields = {Agent.state: dest, Agent.state_since: now}
+        self.agent.state, self.agent.state_since = dest, now
+        if dest == "available" and source != "available":
+            # longest-idle routing counts from the moment the agent became free
+            self.agent.idle_since = now
+            fields[Agent.idle_since] = now
+        if trigger not in ("make_idle",):
+            self.agent.state_reason = ""
+            fields[Agent.state_reason] = ""
+        Agent.update(fields).where(Agent.id == self.agent.id).execute()
+
+    def as_dict(self) -> dict:
+        a = self.agent
+        return {
+            "id": a.id, "username": a.username, "name": a.name, "extension": a.extension, "role": a.role,
+            "team": a.team, "state": self.state, "reason": a.state_reason,
+            "since": a.state_since.isoformat() + "Z", "call_id": self.call_id,
+        }

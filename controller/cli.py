@@ -1,0 +1,154 @@
+"""``switchdesk`` command line: ``serve`` (real FreeSWITCH), ``demo`` (the simulator), ``init-db``."""
+from __future__ import annotations
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import os  # noqa: E402
+import random  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+
+import gevent  # noqa: E402
+import gevent.event  # noqa: E402
+
+from .config import EslAddress, Settings  # noqa: E402
+from .db import create_tables, open_database  # noqa: E402
+
+log = logging.getLogger("switchdesk")
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+
+
+def build(settings: Settings):
+    """Open the database, build the contact center and the web app."""
+    from web import create_app
+
+    from .service import ContactCenter
+
+    open_database(settings.database_url)
+    create_tables()
+    cc = ContactCenter(settings)
+    app, socketio = create_app(cc, settings)
+    return cc, app, socketio
+
+
+def serve_web(app, socketio, settings: Settings):
+    """Start the web server in a greenlet; returns it."""
+    return gevent.spawn(socketio.run, app, host=settings.web_host, port=settings.web_port,
+                        log_output=False, allow_unsafe_werkzeug=False)
+
+
+def cmd_serve(args, settings: Settings) -> int:
+    if settings.esl is None:
+        print("switchdesk serve needs FREESWITCH_ESL=esl://:password@host:8021 (or run `switchdesk demo`)",
+              file=sys.stderr)
+        return 2
+    cc, app, socketio = build(settings)
+    cc.start()
+    web = serve_web(app, socketio, settings)
+    log.info("switchdesk serving on http://%s:%d, FreeSWITCH at %s", settings.web_host, settings.web_port, settings.esl)
+    _wait(web, cc)
+    return 0
+
+
+def cmd_demo(args, settings: Settings) -> int:
+    from fssim import Simulator
+
+    from .seed import DEMO_PEOPLE, DEMO_QUEUES, seed_demo
+
+    os.makedirs("var", exist_ok=True)
+    sim = Simulator(host="127.0.0.1", port=args.esl_port, password="ClueCon",
+                    recordings_dir=os.path.abspath(settings.recordings_dir), http_port=args.sim_http_port)
+    sim.start()
+    for _user, _name, ext, role, _pw, _queues in DEMO_PEOPLE:
+        if role == "agent":
+            sim.add_phone(ext, answer_after=1.0)
+    for name, _label, did in DEMO_QUEUES:
+        sim.add_did(did, queue=name)
+    settings.esl = EslAddress("127.0.0.1", sim.port, "ClueCon")
+    cc, app, socketio = build(settings)
+    credentials = seed_demo()
+    cc.start()
+    web = serve_web(app, socketio, settings)
+    print("\nswitchdesk demo is running: http://%s:%d" % (settings.web_host, settings.web_port))
+    print("FreeSWITCH simulator: ESL on 127.0.0.1:%d (password ClueCon), control API on %s" % (
+        sim.port, f"http://127.0.0.1:{sim.http_port}" if sim.http_port else "(off)"))
+    print("Log in as:")
+    for username, password, role in credentials:
+        print(f"  {username:<8} password {password:<12} ({role})")
+    print(f"A simulated customer calls every {settings.demo_call_interval:g}s "
+          "(SWITCHDESK_DEMO_CALL_INTERVAL); press Ctrl-C to stop.\n", flush=True)
+    if settings.demo_call_interval > 0:
+        gevent.spawn(_customers, sim, settings)
+    _wait(web, cc, sim)
+    return 0
+
+
+def _customers(sim, settings: Settings) -> None:
+    from .seed import DEMO_QUEUES
+
+    rng = random.Random()
+    while True:
+        gevent.sleep(settings.demo_call_interval)
+        _name, _label, did = rng.choice(DEMO_QUEUES)
+        ani = "+1555%07d" % rng.randrange(10**7)
+        try:
+            sim.customer_call(did, ani=ani, hangup_after=settings.demo_hangup_after)
+        except Exception:
+            log.exception("simulated customer call failed")
+
+
+def _wait(web, cc, sim=None) -> None:
+    stop = gevent.event.Event()
+    gevent.signal_handler(signal.SIGINT, stop.set)
+    gevent.signal_handler(signal.SIGTERM, stop.set)
+    while not stop.wait(1):
+        if web.dead:
+            log.error("web server stopped: %s", web.exception)
+            break
+    cc.stop()
+    if sim is not None:
+        sim.stop()
+
+
+def cmd_init_db(args, settings: Settings) -> int:
+    open_database(settings.database_url)
+    create_tables()
+    print(f"database ready: {settings.database_url.split('@')[-1]}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="switchdesk", description=__doc__)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="run against the FreeSWITCH named by FREESWITCH_ESL")
+    demo = sub.add_parser("demo", help="run with the FreeSWITCH simulator and simulated customers")
+    demo.add_argument("--port", type=int, help="web port (default SWITCHDESK_PORT or 5000)")
+    demo.add_argument("--esl-port", type=int, default=0, help="simulator ESL port (default: any free port)")
+    demo.add_argument("--sim-http-port", type=int, default=0, help="simulator control API port (0: any)")
+    demo.add_argument("--call-interval", type=float, help="seconds between simulated customer calls (0: none)")
+    demo.add_argument("--database", help="database URL (default DATABASE_URL or sqlite:///var/switchdesk.db)")
+    sub.add_parser("init-db", help="create the database tables")
+    args = parser.parse_args(argv)
+    _logging(args.verbose)
+    settings = Settings.from_env()
+    if getattr(args, "port", None):
+        settings.web_port = args.port
+    if getattr(args, "call_interval", None) is not None:
+        settings.demo_call_interval = args.call_interval
+    if getattr(args, "database", None):
+        settings.database_url = args.database
+    handler = {"serve": cmd_serve, "demo": cmd_demo, "init-db": cmd_init_db}[args.command]
+    return handler(args, settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

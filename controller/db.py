@@ -1,0 +1,74 @@
+"""Database set-up: SQLite (WAL) by default, PostgreSQL when ``DATABASE_URL`` says so.
+
+peewee keeps one connection per thread; under gevent's monkey-patching a thread-local
+is greenlet-local, so every greenlet gets its own connection. SQLite runs in WAL mode so
+readers never block the writer; PostgreSQL goes through a pool and psycogreen makes
+psycopg2 cooperative, so a query never stalls the event loop.
+"""
+from __future__ import annotations
+
+import logging
+import os
+from urllib.parse import urlsplit
+
+import peewee
+from playhouse.db_url import connect as url_connect
+from playhouse.pool import PooledSqliteDatabase
+
+log = logging.getLogger(__name__)
+
+database = peewee.DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": "normal",
+    "foreign_keys": 1,
+    "busy_timeout": 5000,
+}
+
+
+def open_database(url: str) -> peewee.Database:
+    """Open the database named by ``url`` and bind the models to it."""
+    parts = urlsplit(url)
+    if parts.scheme == "sqlite":
+        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else parts.path
+        if path and path != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        db = PooledSqliteDatabase(path or ":memory:", pragmas=SQLITE_PRAGMAS, check_same_thread=False,
+                                  max_connections=64, stale_timeout=300)
+    elif parts.scheme in ("postgres", "postgresql", "postgresext"):
+        _make_psycopg2_cooperative()
+        pool_url = url.replace(parts.scheme + "://", "postgresql+pool://", 1)
+        db = url_connect(pool_url, max_connections=32, stale_timeout=300)
+    else:
+        raise ValueError(f"DATABASE_URL must be sqlite:///path or postgresql://…, got {parts.scheme!r}")
+    database.initialize(db)
+    log.info("database: %s", _redacted(url))
+    return db
+
+
+def release_connection() -> None:
+    """Give this greenlet's connection back to the pool (call when a unit of work ends)."""
+    if database.obj is not None and not database.is_closed():
+        database.close()
+
+
+def create_tables() -> None:
+    from . import models  # models import this module: import here to avoid a cycle
+
+    database.create_tables(models.ALL_MODELS, safe=True)
+
+
+def _make_psycopg2_cooperative() -> None:
+    try:
+        import psycogreen.gevent
+    except ImportError:  # pragma: no cover - installed with the package
+        return
+    psycogreen.gevent.patch_psycopg()
+
+
+def _redacted(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@", 1)
+    return url

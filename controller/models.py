@@ -1,0 +1,108 @@
+"""peewee models: what must survive a restart of the controller."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import peewee
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .db import database
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class JSONField(peewee.TextField):
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, sort_keys=True)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database
+
+
+class Queue(BaseModel):
+    """A queue (or campaign) that contacts wait in and agents take contacts from."""
+
+    name = peewee.CharField(unique=True, max_length=64)
+    label = peewee.CharField(max_length=128, default="")
+    ring_timeout = peewee.FloatField(default=20.0)
+    wrapup_seconds = peewee.FloatField(default=30.0)
+    caller_id_number = peewee.CharField(max_length=32, default="")
+    record_always = peewee.BooleanField(default=False)
+    hold_music = peewee.CharField(max_length=255, default="local_stream://moh")
+    wrapup_reasons = JSONField(default=lambda: ["Resolved", "Follow-up needed", "Wrong number"])
+
+
+class Agent(BaseModel):
+    """A person who logs in to the desktop; role agent, supervisor or admin."""
+
+    username = peewee.CharField(unique=True, max_length=64)
+    name = peewee.CharField(max_length=128)
+    extension = peewee.CharField(max_length=32)
+    password_hash = peewee.CharField(max_length=255)
+    role = peewee.CharField(max_length=16, default="agent")
+    team = peewee.CharField(max_length=64, default="")
+    #: persisted so that a restarted controller knows who was available
+    state = peewee.CharField(max_length=16, default="logged_out")
+    state_reason = peewee.CharField(max_length=64, default="")
+    state_since = peewee.DateTimeField(default=utcnow)
+    idle_since = peewee.DateTimeField(default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password)
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+
+class AgentQueue(BaseModel):
+    """Which agents take contacts from which queues (tier 1 is tried first)."""
+
+    agent = peewee.ForeignKeyField(Agent, backref="memberships", on_delete="CASCADE")
+    queue = peewee.ForeignKeyField(Queue, backref="members", on_delete="CASCADE")
+    tier = peewee.IntegerField(default=1)
+
+    class Meta:
+        indexes = ((("agent", "queue"), True),)
+
+
+class Interaction(BaseModel):
+    """One customer contact and its legs. ``id`` is the stable contact id."""
+
+    id = peewee.CharField(primary_key=True, max_length=36)
+    queue = peewee.ForeignKeyField(Queue, null=True, backref="interactions", on_delete="SET NULL")
+    direction = peewee.CharField(max_length=16, default="inbound")
+    kind = peewee.CharField(max_length=16, default="inbound")  # inbound, outbound, callback
+    state = peewee.CharField(max_length=24, default="queued")
+    ani = peewee.CharField(max_length=32, default="")
+    dnis = peewee.CharField(max_length=32, default="")
+    customer_uuid = peewee.CharField(max_length=64, null=True, index=True)
+    agent_uuid = peewee.CharField(max_length=64, null=True, index=True)
+    agent = peewee.ForeignKeyField(Agent, null=True, backref="interactions", on_delete="SET NULL")
+    priority = peewee.IntegerField(default=0)
+    enqueued_at = peewee.DateTimeField(default=utcnow, index=True)
+    answered_at = peewee.DateTimeField(null=True)
+    ended_at = peewee.DateTimeField(null=True)
+    end_reason = peewee.CharField(max_length=64, default="")
+    wrapup_reason = peewee.CharField(max_length=128, default="")
+    variables = JSONField(default=dict)
+
+
+class InteractionEvent(BaseModel):
+    """The history of an interaction: every state transition, for audit and reports."""
+
+    interaction = peewee.ForeignKeyField(Interaction, backref="history", on_delete="CASCADE")
+    at = peewee.DateTimeField(default=utcnow)
+    source = peewee.CharField(max_length=24)
+    trigger = peewee.CharField(max_length=48)
+    dest = peewee.CharField(max_length=24)
+
+
+ALL_MODELS = [Queue, Agent, AgentQueue, Interaction, InteractionEvent]

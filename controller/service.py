@@ -1,0 +1,453 @@
+"""The contact center: ESL events and agent commands in, FreeSWITCH commands and pushes out.
+
+Every event and every command for one call is handled on that call's ordered queue
+(:class:`~controller.dispatch.OrderedDispatcher`), keyed by the call's first leg. Agent
+actions that are not about a call (state changes, wrap-up timers) use a queue per agent,
+and routing decisions use one queue of their own.
+"""
+from __future__ import annotations
+
+import logging
+import uuid as uuidlib
+from typing import Callable
+
+import gevent
+
+from . import commands
+from .agents import SELECTABLE, AgentMachine
+from .calls import CallMachine, Leg
+from .config import Settings
+from .db import release_connection
+from .dispatch import OrderedDispatcher
+from .esl import EslClient, EslError, Job
+from .events import Event
+from .machine import InvalidAction
+from .models import Agent, AgentQueue, Interaction, Queue, utcnow
+from .reconcile import reconcile_channels
+
+log = logging.getLogger(__name__)
+
+ROUTER = "router"
+Push = Callable[[str, str, dict], None]
+
+
+class NotYourCall(Exception):
+    """An agent tried to act on a call they are not part of."""
+
+
+class UnknownCall(Exception):
+    """No call has that id."""
+
+
+class ContactCenter:
+    """One per process: owns the ESL client, the call and agent machines and routing.
+
+    :param settings: see :mod:`controller.config`
+    """
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.dispatcher = OrderedDispatcher(self._handle, on_idle=release_connection)
+        self.calls: dict[str, CallMachine] = {}     # dispatch key (first leg uuid) -> call
+        self.by_id: dict[str, CallMachine] = {}      # contact id -> call
+        self.leg_keys: dict[str, str] = {}           # any leg uuid -> dispatch key
+        self.agents: dict[int, AgentMachine] = {}
+        self._subscribers: list[Push] = []
+        self._timers: dict[int, gevent.Greenlet] = {}
+        self.esl = EslClient(settings.esl, self.on_event, on_connect=self._on_connect,
+                             command_timeout=settings.command_timeout,
+                             heartbeat_timeout=settings.heartbeat_timeout,
+                             reconnect_max_delay=settings.reconnect_max_delay)
+
+    # -- lifecycle -------------------------------------------------------------------
+    def start(self) -> None:
+        self._load_agents()
+        self._load_calls()
+        self.esl.start()
+
+    def stop(self) -> None:
+        self.esl.stop()
+        for timer in self._timers.values():
+            timer.kill()
+
+    def _load_agents(self) -> None:
+        for agent in Agent.select():
+            machine = AgentMachine(agent)
+            if machine.state == "ringing":
+                # an offer does not survive a restart: reconciliation re-queues the call
+                machine.state = "available"
+                Agent.update(state="available").where(Agent.id == agent.id).execute()
+            self.agents[agent.id] = machine
+            if machine.state == "wrap_up":
+                self._start_wrapup_timer(machine)
+        release_connection()
+
+    def _load_calls(self) -> None:
+        """Calls the database knows as live; reconciliation confirms or finishes them."""
+        for record in Interaction.select().where(Interaction.state != "ended"):
+            call = CallMachine(record)
+            self._track(call, record.customer_uuid or record.agent_uuid)
+            if record.agent_id and record.agent_id in self.agents and record.state in ("offering", "connected"):
+                self.agents[record.agent_id].call_id = record.id
+        release_connection()
+
+    def _track(self, call: CallMachine, key: str) -> None:
+        self.calls[key] = call
+        self.by_id[call.id] = call
+        for uuid in call.legs:
+            self.leg_keys[uuid] = key
+
+    def _untrack(self, key: str) -> None:
+        call = self.calls.pop(key, None)
+        if call is None:
+            return
+        self.by_id.pop(call.id, None)
+        for uuid in call.legs:
+            self.leg_keys.pop(uuid, None)
+
+    # -- pushes ----------------------------------------------------------------------
+    def subscribe(self, callback: Push) -> None:
+        self._subscribers.append(callback)
+
+    def _push(self, room: str, event: str, payload: dict) -> None:
+        for callback in self._subscribers:
+            try:
+                callback(room, event, payload)
+            except Exception:
+                log.exception("push subscriber failed")
+
+    def _push_agent(self, agent: AgentMachine) -> None:
+        payload = agent.as_dict()
+        self._push(f"agent:{agent.agent.id}", "agent_state", payload)
+        self._push("supervisors", "agent_state", payload)
+
+    def _push_call(self, call: CallMachine, event: str = "call") -> None:
+        payload = call.as_dict()
+        if call.record.agent_id:
+            self._push(f"agent:{call.record.agent_id}", event, payload)
+        self._push("supervisors", event, payload)
+
+    # -- ESL in ----------------------------------------------------------------------
+    def on_event(self, event: Event) -> None:
+        """Runs on the ESL reader: only decides the queue and appends."""
+        uuid = event.uuid
+        if uuid is None:
+            return
+        self.dispatcher.submit(self.leg_keys.get(uuid, uuid), event)
+
+    def _handle(self, key, item) -> None:
+        if isinstance(item, Event):
+            self._on_channel_event(key, item)
+        else:
+            item()
+
+    def _on_connect(self) -> None:
+        reconcile_channels(self)
+
+    def _on_channel_event(self, key: str, event: Event) -> None:
+        name = event.name
+        call = self.calls.get(key)
+        if call is None:
+            if name == "CHANNEL_PARK" and event.get("Call-Direction") == "inbound" and event.variable("cc_queue"):
+                self.enqueue_inbound(event.uuid, event.variable("cc_queue"),
+                                     ani=event.get("Caller-Caller-ID-Number", ""),
+                                     dnis=event.variable("cc_did") or event.get("Caller-Destination-Number", ""))
+            return
+        leg = call.legs.get(event.uuid)
+        if leg is None:
+            return
+        if name == "CHANNEL_ANSWER":
+            leg.answered = True
+        elif name == "CHANNEL_BRIDGE":
+            if call.state == "offering":
+                self._connected(call)
+        elif name == "CHANNEL_HANGUP":
+            leg.alive = False
+            self._leg_gone(key, call, leg, event.get("Hangup-Cause", ""))
+
+    # -- queue and offers --------------------------------------------------------------
+    def enqueue_inbound(self, uuid: str, queue_name: str, *, ani: str, dnis: str) -> CallMachine | None:
+        queue = Queue.get_or_none(Queue.name == queue_name)
+        if queue is None:
+            log.error("inbound call %s names unknown queue %r; leaving it parked", uuid, queue_name)
+            return None
+        record = Interaction.create(id=str(uuidlib.uuid4()), queue=queue, direction="inbound", kind="inbound",
+                                    state="new", ani=ani[:32], dnis=dnis[:32], customer_uuid=uuid)
+        call = CallMachine(record)
+        self._track(call, uuid)
+        call.fire("enqueue")
+        self._play_hold_music(uuid, queue)
+        self._push_call(call)
+        self.request_routing()
+        return call
+
+    def _play_hold_music(self, uuid: str, queue: Queue) -> None:
+        try:
+            self.esl.api(commands.broadcast(uuid, queue.hold_music, "aleg"))
+        except EslError as exc:
+            log.warning("could not start hold music for %s: %s", uuid, exc)
+
+    def request_routing(self) -> None:
+        self.dispatcher.submit(ROUTER, self._route)
+
+    def _route(self) -> None:
+        """Offer waiting calls to the longest-idle available agents of their queues."""
+        waiting = sorted((c for c in self.calls.values() if c.state == "queued"),
+                         key=lambda c: (-c.record.priority, c.record.enqueued_at))
+        if not waiting:
+            return
+        available = {aid: m for aid, m in self.agents.items() if m.state == "available"}
+        if not available:
+            return
+        members: dict[int, set[int]] = {}
+        for row in AgentQueue.select(AgentQueue.agent, AgentQueue.queue).where(
+                AgentQueue.agent.in_(list(available))):
+            members.setdefault(row.queue_id, set()).add(row.agent_id)
+        for call in waiting:
+            candidates = [available[a] for a in members.get(call.record.queue_id, ()) if a in available]
+            if not candidates:
+                continue
+            agent = min(candidates, key=lambda m: m.agent.idle_since)
+            del available[agent.agent.id]
+            agent.fire("offer")
+            agent.call_id = call.id
+            self._push_agent(agent)
+            self.dispatcher.submit(self._key_of(call), lambda c=call, a=agent: self._offer(c, a))
+
+    def _key_of(self, call: CallMachine) -> str:
+        return call.record.customer_uuid or call.record.agent_uuid
+
+    def _offer(self, call: CallMachine, agent: AgentMachine) -> None:
+        if call.state != "queued":
+            agent.call_id = None
+            agent.fire("offer_withdrawn")
+            self._push_agent(agent)
+            self.request_routing()
+            return
+        record = call.record
+        leg_uuid = str(uuidlib.uuid4())
+        record.agent = agent.agent
+        record.agent_uuid = leg_uuid
+        call.legs[leg_uuid] = Leg(leg_uuid, "agent")
+        self.leg_keys[leg_uuid] = self._key_of(call)
+        call.fire("offer")
+        self._push_call(call)
+        variables = {
+            "origination_uuid": leg_uuid,
+            "origination_caller_id_number": record.ani or "0000",
+            "origination_caller_id_name": (record.queue.label or record.queue.name) if record.queue_id else "switchdesk",
+            "park_after_bridge": "true",
+            "originate_timeout": int(record.queue.ring_timeout if record.queue_id else self.settings.ring_timeout),
+            "cc_contact_id": record.id,
+        }
+        command = commands.originate(agent_dial_string(agent.agent), variables=variables)
+        try:
+            job = self.esl.bgapi(command)
+        except EslError as exc:
+            log.error("could not offer %s to %s: %s", call.what, agent.what, exc)
+            self._offer_failed(call, agent, "NETWORK_OUT_OF_ORDER")
+            return
+        job.link(lambda j, c=call, a=agent: self.dispatcher.submit(self._key_of(c), lambda: self._offer_answered(c, a, j)))
+
+    def _offer_answered(self, call: CallMachine, agent: AgentMachine, job: Job) -> None:
+        result = job.result or ""
+        if call.state != "offering" or call.record.agent_id != agent.agent.id:
+            return
+        if not result.startswith("+OK"):
+            cause = result[5:].strip() if result.startswith("-ERR") else "CONNECTION_LOST"
+            self._offer_failed(call, agent, cause)
+            return
+        customer = call.leg("customer")
+        if customer is None:
+            return
+        try:
+            self.esl.api(commands.bridge(customer.uuid, call.record.agent_uuid))
+        except EslError as exc:
+            log.error("bridging %s failed: %s", call.what, exc)
+
+    def _offer_failed(self, call: CallMachine, agent: AgentMachine, cause: str) -> None:
+        log.info("%s: offer to %s failed (%s); back to queue at its old position", call.what, agent.what, cause)
+        leg_uuid = call.record.agent_uuid
+        call.legs.pop(leg_uuid, None)
+        self.leg_keys.pop(leg_uuid, None)
+        call.record.agent = None
+        call.record.agent_uuid = None
+        call.fire("offer_failed")
+        agent.call_id = None
+        agent.fire("no_answer")
+        self._push_agent(agent)
+        self._push_call(call)
+        self.request_routing()
+
+    def requeue(self, call: CallMachine, why: str) -> None:
+        """Put a live customer back in the queue at the old position (its agent leg is gone)."""
+        log.info("%s: back to the queue: %s", call.what, why)
+        agent = self.agents.get(call.record.agent_id)
+        leg_uuid = call.record.agent_uuid
+        call.legs.pop(leg_uuid, None)
+        self.leg_keys.pop(leg_uuid, None)
+        call.record.agent = None
+        call.record.agent_uuid = None
+        call.fire("requeue")
+        if agent is not None and agent.call_id == call.id:
+            agent.call_id = None
+            if agent.state == "on_call":
+                agent.fire("call_ended")
+                self._start_wrapup_timer(agent)
+            elif agent.state == "ringing":
+                agent.fire("offer_withdrawn")
+            self._push_agent(agent)
+        if call.record.queue_id:
+            self._play_hold_music(call.record.customer_uuid, call.record.queue)
+        self._push_call(call)
+        self.request_routing()
+
+    def _connected(self, call: CallMachine) -> None:
+        call.record.answered_at = utcnow()
+        call.fire("connect")
+        agent = self.agents.get(call.record.agent_id)
+        if agent is not None:
+            agent.fire("connect")
+            self._push_agent(agent)
+        self._push_call(call)
+
+    # -- ending --------------------------------------------------------------------------
+    def _leg_gone(self, key: str, call: CallMachine, leg: Leg, cause: str) -> None:
+        if call.state == "ended":
+            return
+        if leg.role == "customer":
+            self._end(key, call, "customer_left", f"customer hung up ({cause})")
+        elif leg.role == "agent" and call.state == "connected":
+            self._end(key, call, "agent_left", f"agent hung up ({cause})")
+
+    def _end(self, key: str, call: CallMachine, trigger: str, reason: str) -> None:
+        call.record.ended_at = utcnow()
+        call.record.end_reason = reason[:64]
+        call.fire(trigger)
+        for other in call.legs.values():
+            if other.alive:
+                other.alive = False
+                self._kill(other.uuid)
+        agent = self.agents.get(call.record.agent_id)
+        if agent is not None and agent.call_id == call.id:
+            agent.call_id = None
+            if agent.state == "on_call":
+                agent.fire("call_ended")
+                self._start_wrapup_timer(agent)
+            elif agent.state == "ringing":
+                agent.fire("offer_withdrawn")
+                self.request_routing()
+            self._push_agent(agent)
+        self._push_call(call, "call_ended")
+        self._untrack(key)
+
+    def _kill(self, uuid: str) -> None:
+        try:
+            self.esl.bgapi(commands.kill(uuid))
+        except EslError as exc:
+            log.warning("could not hang up leg %s: %s", uuid, exc)
+
+    # -- agent actions ---------------------------------------------------------------------
+    def agent(self, agent_id: int) -> AgentMachine:
+        machine = self.agents.get(agent_id)
+        if machine is None:
+            agent = Agent.get_or_none(Agent.id == agent_id)
+            if agent is None:
+                raise KeyError(agent_id)
+            machine = self.agents[agent_id] = AgentMachine(agent)
+        return machine
+
+    def set_agent_state(self, agent_id: int, state: str, reason: str = "") -> dict:
+        if state not in SELECTABLE:
+            raise InvalidAction(f"unknown agent state {state!r}; choose one of {', '.join(SELECTABLE)}")
+        agent = self.agent(agent_id)
+        if state == "available":
+            if agent.state == "logged_out":
+                agent.fire("login")
+            agent.fire("make_available")
+        elif state == "idle":
+            if agent.state == "logged_out":
+                agent.fire("login")
+            else:
+                agent.fire("make_idle")
+            agent.agent.state_reason = reason[:64]
+            Agent.update(state_reason=agent.agent.state_reason).where(Agent.id == agent_id).execute()
+        else:
+            agent.fire("logout")
+        self._push_agent(agent)
+        if agent.state == "available":
+            self.request_routing()
+        return agent.as_dict()
+
+    def call_for_agent(self, call_id: str, agent_id: int | None) -> CallMachine:
+        """The call, if this agent may act on it (None: a supervisor)."""
+        call = self.by_id.get(call_id)
+        if call is None:
+            raise UnknownCall(f"no live call {call_id}")
+        if agent_id is not None and call.record.agent_id != agent_id:
+            raise NotYourCall("you are not part of this call")
+        return call
+
+    def hangup(self, call_id: str, agent_id: int | None) -> None:
+        call = self.call_for_agent(call_id, agent_id)
+        if not call.can("hangup"):
+            call.fire("hangup")  # raises the readable InvalidAction
+        self.dispatcher.submit(self._key_of(call), lambda: self._hangup(call))
+
+    def _hangup(self, call: CallMachine) -> None:
+        if call.can("hangup"):
+            self._end(self._key_of(call), call, "hangup", "agent ended the call")
+
+    def wrap_up(self, call_id: str | None, agent_id: int, reason: str = "") -> dict:
+        agent = self.agent(agent_id)
+        if agent.state != "wrap_up":
+            raise InvalidAction(f"nothing to wrap up: {agent.what} is {agent.state.replace('_', ' ')}")
+        if call_id:
+            Interaction.update(wrapup_reason=reason[:128]).where(
+                (Interaction.id == call_id) & (Interaction.agent == agent_id)).execute()
+        timer = self._timers.pop(agent_id, None)
+        if timer is not None:
+            timer.kill()
+        agent.fire("wrap_up_done")
+        self._push_agent(agent)
+        self.request_routing()
+        return agent.as_dict()
+
+    def _start_wrapup_timer(self, agent: AgentMachine) -> None:
+        agent_id = agent.agent.id
+
+        def expire():
+            self._timers.pop(agent_id, None)
+            if agent.state == "wrap_up":
+                agent.fire("wrap_up_done")
+                self._push_agent(agent)
+                self.request_routing()
+
+        self._timers[agent_id] = gevent.spawn_later(
+            self.settings.wrapup_seconds, lambda: self.dispatcher.submit(f"agent:{agent_id}", expire))
+
+    # -- views -----------------------------------------------------------------------
+    def agent_snapshot(self, agent_id: int) -> dict:
+        agent = self.agent(agent_id)
+        calls = [c.as_dict() for c in self.by_id.values() if c.record.agent_id == agent_id]
+        return {"agent": agent.as_dict(), "calls": calls}
+
+    def supervisor_snapshot(self) -> dict:
+        now = utcnow()
+        queues = []
+        for queue in Queue.select().order_by(Queue.name):
+            waiting = [c for c in self.calls.values() if c.state == "queued" and c.record.queue_id == queue.id]
+            longest = max(((now - c.record.enqueued_at).total_seconds() for c in waiting), default=0)
+            queues.append({"name": queue.name, "label": queue.label, "waiting": len(waiting),
+                           "longest_wait": round(longest)})
+        return {"agents": [m.as_dict() for m in self.agents.values()], "queues": queues,
+                "calls": [c.as_dict() for c in self.by_id.values()]}
+
+    def status(self) -> dict:
+        return {"connected": self.esl.connected.is_set(), "connections": self.esl.connections,
+                "last_error": self.esl.last_error, "calls": len(self.calls)}
+
+
+def agent_dial_string(agent: Agent) -> str:
+    """How an agent's phone is reached: the FreeSWITCH directory user of their extension."""
+    return f"user/{commands.checked_destination(agent.extension)}"
