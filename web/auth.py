@@ -1,0 +1,172 @@
+"""Login and logout (Flask-Login), CSRF protection (Flask-WTF) and role checks.
+
+Passwords are checked against werkzeug hashes kept on :class:`controller.models.Agent`.
+Signing out of the desktop also logs the agent out of the queues, so nobody is offered
+a call on a page that is closed; the controller refuses that while a call is on the
+agent, and the agent stays signed in with the reason on screen.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import LoginManager, current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("auth", __name__)
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+SUPERVISOR_ROLES = frozenset({"supervisor", "admin"})
+
+
+@dataclass(frozen=True)
+class DesktopUser:
+    """The signed-in person as Flask-Login sees them (a copy, not a live database row)."""
+
+    id: int
+    username: str
+    name: str
+    extension: str
+    role: str
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+    @property
+    def is_supervisor(self) -> bool:
+        return self.role in SUPERVISOR_ROLES
+
+    @classmethod
+    def from_agent(cls, agent: Any) -> "DesktopUser":
+        return cls(id=agent.id, username=agent.username, name=agent.name,
+                   extension=agent.extension, role=agent.role)
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Username", validators=[DataRequired(), Length(max=64)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=256)])
+
+
+def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to open the desktop."
+    app.register_error_handler(CSRFError, _csrf_failed)
+
+
+def contact_center() -> Any:
+    return current_app.extensions["switchdesk.cc"]
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> DesktopUser | None:
+    from controller.models import Agent
+
+    if not user_id.isdigit():
+        return None
+    agent = Agent.get_or_none(Agent.id == int(user_id))
+    return DesktopUser.from_agent(agent) if agent else None
+
+
+@login_manager.unauthorized_handler
+def _unauthorized():
+    if _wants_json():
+        return jsonify(error="Sign in first."), 401
+    flash(login_manager.login_message, "info")
+    return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+
+
+def _csrf_failed(exc: CSRFError):
+    if _wants_json():
+        return jsonify(error=f"Request refused: {exc.description} Reload the page and try again."), 400
+    form = LoginForm()
+    return render_template("login.html", form=form,
+                           error="The form expired or was not sent from this site. Please try again."), 400
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def supervisor_required(view: Callable) -> Callable:
+    """Let only supervisors and admins in (403 for agents)."""
+
+    @functools.wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.is_supervisor:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def home_for(user: DesktopUser) -> str:
+    return url_for("supervisor.page") if user.is_supervisor else url_for("agent.desktop")
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never redirect a fresh login to another host."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(home_for(current_user))
+    form = LoginForm()
+    error = None
+    status = 200
+    if form.validate_on_submit():
+        from controller.models import Agent
+
+        agent = Agent.get_or_none(Agent.username == form.username.data.strip())
+        if agent is not None and agent.check_password(form.password.data):
+            user = DesktopUser.from_agent(agent)
+            login_user(user)
+            log.info("web: %s signed in", user.username)
+            return redirect(_safe_next(request.args.get("next")) or home_for(user))
+        log.info("web: failed sign-in for %r", form.username.data[:64])
+        error, status = "Wrong username or password.", 401
+    elif request.method == "POST":
+        error, status = "Enter your username and password.", 400
+    return render_template("login.html", form=form, error=error), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    from controller.machine import InvalidAction
+
+    cc = contact_center()
+    state = cc.agent_snapshot(current_user.id)["agent"]["state"]
+    if state != "logged_out":
+        try:
+            cc.set_agent_state(current_user.id, "logged_out")
+        except InvalidAction as exc:
+            flash(f"You cannot sign out now: {exc}", "error")
+            return redirect(url_for("agent.desktop")), 303
+    log.info("web: %s signed out", current_user.username)
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login")), 303
