@@ -1,0 +1,158 @@
+"""Bridges between two legs and what happens to the survivor when one leaves.
+
+Trace 02: exactly one CHANNEL_BRIDGE and one CHANNEL_UNBRIDGE per bridge, both on the
+bridge's A leg; the survivor parks (CS_PARK) with ``park_after_bridge=true`` and is
+hung up otherwise.  Trace 12: a survivor listening to its partner's hold music is hung
+up whatever ``park_after_bridge`` says.
+"""
+import logging
+
+from fssim import apps
+from fssim import switch as sw
+
+log = logging.getLogger(__name__)
+
+
+class Bridge:
+    """Two legs exchanging media; ``a`` is the leg the BRIDGE/UNBRIDGE events are on."""
+
+    def __init__(self, a, b, kind="uuid_bridge", owner_app=None):
+        self.a = a
+        self.b = b
+        self.kind = kind  # uuid_bridge | dialplan | att_xfer
+        self.owner_app = owner_app  # the ``bridge``/``att_xfer`` app running on ``a``
+        self.active = True
+
+    def other(self, leg):
+        return self.b if leg is self.a else self.a
+
+
+def _bridge_headers(br):
+    return [("Bridge-A-Unique-ID", br.a.uuid), ("Bridge-B-Unique-ID", br.b.uuid)]
+
+
+def connect(switch, a, b, kind="uuid_bridge", owner_app=None, primary=True):
+    """Join ``a`` and ``b`` and fire CHANNEL_BRIDGE on ``a``."""
+    br = Bridge(a, b, kind, owner_app)
+    for leg, other, other_type in ((a, b, "originatee"), (b, a, "originator")):
+        if primary or leg is not a:
+            leg.bridge = br
+            leg.partner = other.uuid
+        leg.other_leg = other.uuid
+        leg.other_type = other_type
+        leg.variables["bridge_uuid"] = br.a.uuid
+        leg.variables["last_bridge_to"] = other.uuid
+        leg.profile.times["Bridged"] = sw.now_us()
+    if a.state != "CS_EXCHANGE_MEDIA":
+        switch.set_state(a, "CS_EXCHANGE_MEDIA")
+    switch.fire("CHANNEL_BRIDGE", a, sw.BRIDGE_C, pre=_bridge_headers(br))
+    return br
+
+
+def disconnect(switch, br):
+    """Mark ``br`` over and fire CHANNEL_UNBRIDGE on its A leg (when that leg still exists)."""
+    if not br.active:
+        return
+    br.active = False
+    for leg in (br.a, br.b):
+        if leg.bridge is br:
+            leg.bridge = None
+            leg.partner = None
+    if not br.a.ended:
+        switch.fire("CHANNEL_UNBRIDGE", br.a, sw.BRIDGE_C, pre=_bridge_headers(br))
+
+
+def uuid_bridge(switch, a, b):
+    """``uuid_bridge a b``: both legs leave whatever they do and are bridged together."""
+    from fssim import hold
+
+    for leg in (a, b):
+        leave(switch, leg, reason="bridge")
+    for leg, other in ((a, b), (b, a)):
+        if leg.held:
+            hold.auto_unhold(switch, leg)
+    apps_fire_exec(switch, a, b.uuid)
+    apps_fire_exec(switch, b, a.uuid)
+    connect(switch, a, b)
+
+
+def apps_fire_exec(switch, leg, data):
+    """The pseudo application ``uuid_bridge`` shows as CHANNEL_EXECUTE (never completes)."""
+    leg.last_app = ("uuid_bridge", data)
+    leg.variables["current_application"] = "uuid_bridge"
+    leg.variables["current_application_data"] = data
+    if leg.state != "CS_SOFT_EXECUTE":
+        leg.state = "CS_SOFT_EXECUTE"
+    switch.fire("CHANNEL_EXECUTE", leg, sw.EXEC_C, headers=[
+        ("Application", "uuid_bridge"), ("Application-Data", data), ("Application-UUID", switch.new_uuid())])
+
+
+def leave(switch, leg, reason):
+    """Take ``leg`` out of its bridge and applications (uuid_bridge / uuid_transfer).
+
+    The partner left behind follows park_after_bridge.
+    """
+    from fssim import hold
+
+    br = leg.bridge
+    if leg.held and br is not None:
+        hold.auto_unhold(switch, leg)
+    apps.break_all(switch, leg, reason)
+    if br is not None and br.active:
+        survivor = br.other(leg)
+        disconnect(switch, br)
+        after_bridge(switch, survivor, leg)
+    leg.queue = []
+
+
+def end_for_hangup(switch, leg):
+    """``leg`` hung up while bridged."""
+    br = leg.bridge
+    if br is None or not br.active:
+        return
+    survivor = br.other(leg)
+    disconnect(switch, br)
+    after_bridge(switch, survivor, leg)
+
+
+def after_bridge(switch, survivor, gone):
+    """What the survivor of a bridge does (park_after_bridge, dialplan bridge app, hangup)."""
+    from fssim import attxfer, hold
+
+    if survivor is None or not survivor.alive:
+        return
+    if survivor.consult is not None and survivor.consult.handles_partner_loss(switch, survivor, gone):
+        return
+    if attxfer.consult_leg_lost_owner(switch, survivor, gone):
+        return
+    hold_app = next((a for a in survivor.apps if a.hold_for == gone.uuid), None)
+    if hold_app is not None and not gone.alive:
+        # Trace 12: the held leg vanished under the hold music -> the listener is hung up.
+        hold_app.state["forced_response"] = "FILE PLAYED"
+        switch.hangup(survivor, "NORMAL_CLEARING")
+        return
+    if hold_app is not None:
+        apps.break_app(switch, survivor, hold_app, "unhold")
+    if survivor.held:
+        hold.auto_unhold(switch, survivor)
+    owner = next((a for a in survivor.apps if a.name == "bridge"), None)
+    if owner is not None:
+        apps.complete(switch, survivor, owner, "_none_")
+        return
+    if survivor.bridge is not None:
+        return  # still bridged elsewhere (att_xfer keeps two bridges)
+    if survivor.get_var("park_after_bridge") == "true" and survivor.variables.get("park_after_bridge") == "true":
+        core_park(switch, survivor)
+    elif survivor.apps:
+        return  # an application (endless_playback ...) keeps it busy
+    else:
+        switch.hangup(survivor, "NORMAL_CLEARING")
+
+
+def core_park(switch, leg, timeout=None):
+    """Park without the park application (Channel-State CS_PARK)."""
+    leg.core_parked = True
+    switch.set_state(leg, "CS_PARK")
+    switch.fire("CHANNEL_PARK", leg, sw.IVR_C)
+    if timeout:
+        switch.later(leg, timeout, switch.hangup, leg, "NORMAL_CLEARING")

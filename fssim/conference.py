@@ -1,0 +1,13 @@
+"""Placeholder until conferences are modelled."""
+
+
+def join(switch, channel, app):
+    pass
+
+
+def leave(switch, channel, reason):
+    pass
+
+
+def api(switch, args):
+    return "+OK No active conferences.\n"

@@ -1,0 +1,56 @@
+"""A small XML-context-like dialplan, configured from Python.
+
+Every routed call first runs the vanilla ``global`` extension (3x ``hash`` and
+``export RFC2822_DATE``) as the traces show, then the matching extension.
+"""
+import time
+
+#: Extensions of the trace lab (00_lab.xml / 00_cc_traces.xml) available by default.
+DEFAULT_EXTENSIONS = {
+    "7000": [("answer", ""), ("park", "")],
+    "7001": [("answer", ""), ("endless_playback", "local_stream://moh")],
+    "7002": [("answer", ""), ("echo", "")],
+    "7005": [("answer", ""), ("endless_playback", "tone_stream://%(1000,0,440);loops=-1")],
+}
+
+
+class Dialplan:
+    """DID -> variables/queue table plus plain extensions."""
+
+    def __init__(self):
+        self.extensions = {k: list(v) for k, v in DEFAULT_EXTENSIONS.items()}
+        self.run_global = True
+
+    def add_did(self, did, queue=None, variables=None, park_after_bridge=False):
+        """A customer DID: ``set cc_queue``, ``set cc_did``, extra sets, answer, park."""
+        actions = []
+        if queue is not None:
+            actions.append(("set", "cc_queue=%s" % queue))
+        actions.append(("set", "cc_did=%s" % did))
+        for name, value in (variables or {}).items():
+            actions.append(("set", "%s=%s" % (name, value)))
+        if park_after_bridge:
+            actions.append(("set", "park_after_bridge=true"))
+        actions += [("answer", ""), ("park", "")]
+        self.extensions[did] = actions
+
+    def add_extension(self, number, actions):
+        """Any extension: ``[(application, data), ...]``."""
+        self.extensions[number] = list(actions)
+
+    def lookup(self, channel, destination):
+        """Applications for ``destination``, or ``None`` when nothing matches."""
+        actions = self.extensions.get(destination)
+        if actions is None:
+            return None
+        prefix = []
+        if self.run_global:
+            caller = channel.profile.caller_id_number
+            date = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
+            prefix = [
+                ("hash", "insert/127.0.0.1-spymap/%s/%s" % (caller, channel.uuid)),
+                ("hash", "insert/127.0.0.1-last_dial/%s/%s" % (caller, destination)),
+                ("hash", "insert/127.0.0.1-last_dial/global/%s" % channel.uuid),
+                ("export", "RFC2822_DATE=%s" % date),
+            ]
+        return prefix + list(actions)
