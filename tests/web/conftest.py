@@ -48,6 +48,7 @@ class ApiClient:
     def __init__(self, client):
         self.client = client
         self.token = csrf_token(client.get("/").get_data(as_text=True))
+        self.agent_id = client.get("/api/me").get_json()["agent"]["id"]
 
     def get(self, path: str):
         return self.client.get(path)
