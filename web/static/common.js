@@ -88,6 +88,7 @@ const SD = (() => {
     for (const [event, handler] of Object.entries(handlers)) {
       if (event !== "disconnect") socket.on(event, handler);
     }
+    SD.socket = socket; // for the browser console and the reconnect test
     return socket;
   }
 
@@ -101,5 +102,5 @@ const SD = (() => {
     return node;
   }
 
-  return { api, parseTime, duration, since, agentStateLabel, callStateLabel, kindLabel, connect, el };
+  return { socket: null, api, parseTime, duration, since, agentStateLabel, callStateLabel, kindLabel, connect, el };
 })();

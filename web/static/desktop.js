@@ -144,7 +144,7 @@
     callsBox.replaceChildren(...worked.map(renderCall));
     for (const id of [...callNodes.keys()]) if (!worked.some((c) => c.id === id)) callNodes.delete(id);
     empty.hidden = worked.length > 0;
-    $("interaction-hint").hidden = agent && agent.state === "available";
+    $("interaction-hint").hidden = !agent || !["logged_out", "idle", "rona"].includes(agent.state);
     $("rona").hidden = !(agent && agent.state === "rona");
     apply.disabled = document.body.classList.contains("offline") || apply.getAttribute("aria-busy") === "true";
     tick();
@@ -166,7 +166,7 @@
   }
   setInterval(tick, 1000);
 
-  // ---- pushes ----
+  // ---- pushes: agent_state carries an AgentDict, call and call_ended a CallDict ----
   SD.connect({
     snapshot(data) {
       // a (re)connect replaces everything: nothing stale survives a dropped socket
@@ -177,18 +177,18 @@
       render();
     },
     agent_state(data) {
-      view.agent = data.agent;
+      view.agent = data;
       if (view.agent.state !== "wrap_up") view.ended = null;
       reflectSelection(view.agent);
       render();
     },
-    call(data) {
-      view.calls.set(data.call.id, data.call);
+    call(call) {
+      view.calls.set(call.id, call);
       render();
     },
-    call_ended(data) {
-      view.calls.delete(data.call.id);
-      if (mine(data.call) && data.call.answered_at) view.ended = data.call;
+    call_ended(call) {
+      view.calls.delete(call.id);
+      if (mine(call) && call.answered_at) view.ended = call;
       render();
     },
     disconnect() { render(); },

@@ -44,8 +44,8 @@
       view.queuesAt = Date.now();
       render();
     },
-    agent_state(data) {
-      view.agents.set(data.agent.id, data.agent);
+    agent_state(agent) {
+      view.agents.set(agent.id, agent);
       render();
     },
     call: refreshSoon,

@@ -1,0 +1,108 @@
+"""The agent desktop in a real headless Chromium against `switchdesk demo`."""
+from __future__ import annotations
+
+import re
+import sqlite3
+
+import pytest
+
+from .conftest import screenshot, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def expect():
+    from playwright.sync_api import expect as playwright_expect
+
+    return playwright_expect
+
+
+def test_wrong_password_is_refused(new_page):
+    page = new_page()
+    sign_in(page, "alice", "wrong")
+    expect()(page.locator("#login-error")).to_have_text("Wrong username or password.")
+    screenshot(page, "login-refused")
+
+
+def test_agent_takes_a_call_from_offer_to_wrap_up(new_page, demo):
+    check = expect()
+    page = new_page()
+    page.goto("/login")
+    screenshot(page, "login")
+    sign_in(page, "alice")
+    check(page).to_have_url(demo.url + "/")
+    check(page.locator("#connection")).to_have_text("Live")
+    check(page.locator("#state-badge")).to_have_text("Logged out")
+    screenshot(page, "desktop-logged-out")
+
+    page.select_option("#state-select", "available")
+    page.click("#state-apply")
+    # customers are waiting: the offer popover comes at once, then the phone answers
+    offer = page.locator(".offer").first
+    check(offer).to_be_visible()
+    check(offer.locator(".f-queue")).to_have_text(re.compile(r"sales|support"))
+    check(offer.locator(".f-ani")).to_have_text(re.compile(r"\+1555\d{7}"))
+    check(offer.locator(".f-kind")).to_have_text("Inbound")
+    screenshot(page, "desktop-offer")
+
+    call = page.locator("#interaction-calls .call").first
+    check(call.locator(".call-state")).to_have_text("Connected")
+    check(page.locator("#state-badge")).to_have_text("On call")
+    check(page.locator(".offer")).to_have_count(0)
+    check(call.locator(".act-hangup")).to_be_enabled()
+    call_id = call.get_attribute("data-call-id")
+    screenshot(page, "desktop-on-call")
+
+    call.locator(".act-hangup").click()
+    check(page.locator("#state-badge")).to_have_text("Wrap-up")
+    check(call.locator(".call-state")).to_have_text("Ended – wrap-up")
+    check(call.locator(".act-wrapup")).to_be_enabled()
+    call.locator(".wrapup-reason").select_option("Follow-up needed")
+    screenshot(page, "desktop-wrap-up")
+
+    call.locator(".act-wrapup").click()
+    check(page.locator(f'#call-{call_id}')).to_have_count(0)
+    check(page.locator("#state-badge")).not_to_have_text("Wrap-up")
+    with sqlite3.connect(demo.database) as db:
+        row = db.execute("select state, wrapup_reason from interaction where id = ?", (call_id,)).fetchone()
+    assert row == ("ended", "Follow-up needed")
+
+
+def test_supervisor_sees_agent_state_change_live(new_page):
+    check = expect()
+    supervisor = new_page()
+    sign_in(supervisor, "sam")
+    check(supervisor.locator("#connection")).to_have_text("Live")
+    check(supervisor.locator("#queues-table tbody tr")).to_have_count(2)
+
+    agent = new_page()
+    sign_in(agent, "carol")
+    check(agent.locator("#connection")).to_have_text("Live")
+    agent.select_option("#state-select", "idle:Lunch")
+    agent.click("#state-apply")
+    check(agent.locator("#state-badge")).to_have_text("Idle – Lunch")
+
+    row = supervisor.locator("#agents-table tr", has_text="Carol Agent")
+    check(row.locator(".badge")).to_have_text("Idle")
+    check(row).to_contain_text("Lunch")
+    screenshot(supervisor, "supervisor")
+
+
+def test_reconnect_shows_the_current_state(new_page):
+    check = expect()
+    page = new_page()
+    sign_in(page, "bob")
+    check(page.locator("#connection")).to_have_text("Live")
+    check(page.locator("#state-badge")).to_have_text("Logged out")
+
+    page.evaluate("SD.socket.disconnect()")
+    check(page.locator("#connection")).to_have_text("Reconnecting…")
+    # the state changes while the page is not listening: no push can reach it
+    status = page.evaluate("""async () => (await SD.api("POST", "/api/agent/state",
+                                            {state: "idle", reason: "Meeting"})).status""")
+    assert status == 200
+    check(page.locator("#state-badge")).to_have_text("Logged out")
+
+    page.evaluate("SD.socket.connect()")
+    check(page.locator("#connection")).to_have_text("Live")
+    check(page.locator("#state-badge")).to_have_text("Idle – Meeting")
