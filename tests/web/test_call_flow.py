@@ -30,6 +30,12 @@ def test_offer_connect_hangup_wrap_up(app, socketio, signed_in, live_center, sim
     assert response.get_json() == {"error": "you are not part of this call"}
     assert alice.get("/api/calls").get_json()["calls"][0]["state"] == "connected"
 
+    # signing out is refused while the call is up: the agent stays signed in, with the reason
+    response = alice.client.post("/logout", data={"csrf_token": alice.token})
+    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert "You cannot sign out now: cannot logout" in alice.get("/").get_data(as_text=True)
+    assert alice.get("/api/me").status_code == 200
+
     # wrap-up is not possible while on the call: 409 with the controller's sentence
     response = alice.post(f"/api/calls/{call['id']}/wrapup", json={"reason": "Resolved"})
     assert response.status_code == 409
