@@ -66,6 +66,9 @@ def uuid_bridge(switch, a, b):
     """``uuid_bridge a b``: both legs leave whatever they do and are bridged together."""
     from fssim import hold
 
+    # FreeSWITCH links the legs first: the UNPARK/EXECUTE events already name the other leg.
+    a.other_leg, a.other_type = b.uuid, "originatee"
+    b.other_leg, b.other_type = a.uuid, "originator"
     for leg in (a, b):
         leave(switch, leg, reason="bridge")
     for leg, other in ((a, b), (b, a)):

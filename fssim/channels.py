@@ -166,7 +166,7 @@ class Channel:
         return value
 
     # -- headers -----------------------------------------------------------------------
-    def headers(self, with_vars=True, hangup_in_block=True):
+    def headers(self, with_vars=True, hangup_in_block=True, with_profile=True):
         """The channel block of an event: Channel-*, Caller-*, Other-Leg-*, variable_*."""
         out = [
             ("Channel-State", self.state),
@@ -188,7 +188,7 @@ class Channel:
             out += [("Channel-Read-Codec-Name", "PCMU"), ("Channel-Read-Codec-Rate", "8000"),
                     ("Channel-Read-Codec-Bit-Rate", "64000"), ("Channel-Write-Codec-Name", "PCMU"),
                     ("Channel-Write-Codec-Rate", "8000"), ("Channel-Write-Codec-Bit-Rate", "64000")]
-        if not with_vars:
+        if not with_profile:
             return out
         out += self.profile.headers()
         if self.other_leg:
@@ -196,11 +196,13 @@ class Channel:
             if other is not None:
                 out.append(("Other-Type", self.other_type or "originatee"))
                 out += other.headers("Other-Leg-")
+        if not with_vars:
+            return out
         for name, value in self.variables.items():
             if isinstance(value, list):
                 value = "ARRAY::" + "|:".join(value)
             out.append(("variable_" + name, value))
-        return out
+        return [(k, v) for k, v in out if v is not None]
 
     def __repr__(self):
         return "<Channel %s %s %s %s>" % (self.uuid[:8], self.direction, self.state, self.call_state)

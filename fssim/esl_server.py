@@ -117,6 +117,8 @@ class EslConnection:
             if not self.closed:
                 self.kill()
             else:
+                # StreamServer closes the socket when this returns: flush the goodbye first.
+                self.writer.join(timeout=5)
                 self.server.forget(self)
 
     def handle(self, line, headers, body):

@@ -62,6 +62,8 @@ def auto_unhold(switch, leg, restore=True):
     leg.was_held = True
     switch.set_callstate(leg, "UNHELD")
     switch.fire("CHANNEL_UNHOLD", leg, sw.HOLD_C)
+    if restore:  # a hanging-up leg goes straight on to HANGUP (trace 12a)
+        switch.set_callstate(leg, "ACTIVE")
 
 
 def uuid_hold(switch, args):

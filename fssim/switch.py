@@ -71,11 +71,11 @@ class Switch:
         return str(uuidlib.uuid4())
 
     def fire(self, name, channel=None, calling=EXEC_C, headers=(), body=None, subclass=None, pre=(),
-             channel_vars=True):
+             channel_vars=True, profile=True):
         """Publish one event; ``channel`` adds the channel block after ``pre``."""
         block = list(pre)
         if channel is not None:
-            block += channel.headers(with_vars=channel_vars)
+            block += channel.headers(with_vars=channel_vars, with_profile=profile)
         block += list(headers)
         event = self.factory.build(name, calling, block, body, subclass)
         self.bus.publish(event)
@@ -171,6 +171,7 @@ class Switch:
         channel.profile.times["Hangup"] = now_us()
         channel.variables["hangup_cause"] = cause
         channel.variables["hangup_cause_q850"] = str(Q850.get(cause, 16))
+        channel.variables["sip_hangup_disposition"] = disposition
         channel.disposition = disposition
         for timer in channel.timers:
             timer.kill(block=False)

@@ -59,6 +59,10 @@ def transfer_leg(switch, leg, dest, extra):
 def _route(switch, leg, dest, extra):
     if not leg.alive:
         return
+    if leg.call_state == "ACTIVE":
+        # Re-routing shows as CALLSTATE ACTIVE -> RINGING -> ACTIVE (trace 04/12).
+        switch.set_callstate(leg, "RINGING")
+        switch.set_callstate(leg, "ACTIVE")
     dialplan = extra[0] if extra else "XML"
     if dialplan == "inline":
         actions = dialstring.split_inline(dest)

@@ -102,8 +102,11 @@ def extract(src, scenario, dst_root):
     actions = []
     seen_legs = set()
     disposition = {}
+    created = {}
     for event in events:
         headers = event["headers"]
+        if _name(headers) == "CHANNEL_CREATE":
+            created.setdefault(headers["Unique-ID"], headers)
         if _name(headers) == "CHANNEL_HANGUP_COMPLETE":
             disposition[headers["Unique-ID"]] = headers.get("variable_sip_hangup_disposition")
     for event in events:
@@ -113,11 +116,12 @@ def extract(src, scenario, dst_root):
         if uuid and uuid not in seen_legs and name in ("CHANNEL_STATE", "CHANNEL_CREATE", "CHANNEL_OUTGOING"):
             seen_legs.add(uuid)
             if headers.get("Call-Direction") == "inbound":
+                create = created.get(uuid, headers)
                 actions.append({
                     "t": round(event["t"] - 0.0005, 4), "kind": "call", "label": labeller.label(uuid),
-                    "did": headers.get("Caller-Destination-Number"),
-                    "ani": headers.get("Caller-Caller-ID-Number"),
-                    "caller_name": headers.get("Caller-Caller-ID-Name"),
+                    "did": create.get("Caller-Destination-Number"),
+                    "ani": create.get("Caller-Caller-ID-Number"),
+                    "caller_name": create.get("Caller-Caller-ID-Name"),
                     "run": event.get("run"),
                 })
         if name not in MODELLED:
@@ -141,7 +145,15 @@ def extract(src, scenario, dst_root):
             key["_json"] = 1
         out_events.append([round(event["t"], 4), label, name, key])
         if name == "CHANNEL_HANGUP" and disposition.get(uuid) == "recv_bye":
-            actions.append({"t": round(event["t"] - 0.0005, 4), "kind": "hangup",
+            # A held leg's BYE first un-holds it (trace 12): those events belong to the BYE.
+            t_bye = event["t"]
+            for prev in reversed(out_events[:-1]):
+                if prev[1] != label or event["t"] - prev[0] > 0.05:
+                    continue
+                if prev[2] == "CHANNEL_UNHOLD" or (prev[2] == "CHANNEL_CALLSTATE"
+                                                   and prev[3].get("Channel-Call-State") == "UNHELD"):
+                    t_bye = prev[0]
+            actions.append({"t": round(t_bye - 0.0005, 4), "kind": "hangup",
                             "label": labeller.label(uuid), "run": event.get("run")})
         if name == "DTMF" and headers.get("DTMF-Source") == "RTP":
             actions.append({"t": round(event["t"] - 0.0005, 4), "kind": "dtmf", "label": labeller.label(uuid),
