@@ -78,8 +78,14 @@ def test_supervisor_sees_agent_state_change_live(new_page):
     agent = new_page()
     sign_in(agent, "carol")
     check(agent.locator("#connection")).to_have_text("Live")
-    agent.select_option("#state-select", "idle:Lunch")
-    agent.click("#state-apply")
+    # keyboard only: the state menu and its Set button are ordinary focusable controls
+    agent.focus("#state-select")
+    agent.keyboard.press("Home")       # the menu shows the current state (Log out): go to Available
+    agent.keyboard.press("ArrowDown")  # -> Idle – Break
+    agent.keyboard.press("ArrowDown")  # -> Idle – Lunch
+    agent.keyboard.press("Tab")
+    check(agent.locator("#state-apply")).to_be_focused()
+    agent.keyboard.press("Enter")
     check(agent.locator("#state-badge")).to_have_text("Idle – Lunch")
 
     row = supervisor.locator("#agents-table tr", has_text="Carol Agent")
