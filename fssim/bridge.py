@@ -66,9 +66,17 @@ def uuid_bridge(switch, a, b):
     """``uuid_bridge a b``: both legs leave whatever they do and are bridged together."""
     from fssim import hold
 
-    # FreeSWITCH links the legs first: the UNPARK/EXECUTE events already name the other leg.
+    # A held leg is un-held while it still names its old partner (trace 05 a2) ...
+    unheld = []
+    for leg in (a, b):
+        if leg.held and leg.bridge is not None:
+            hold.auto_unhold(switch, leg, active=False)
+            unheld.append(leg)
+    # ... then the legs are linked: the UNPARK/EXECUTE events already name the other leg.
     a.other_leg, a.other_type = b.uuid, "originatee"
     b.other_leg, b.other_type = a.uuid, "originator"
+    for leg in unheld:
+        switch.set_callstate(leg, "ACTIVE")
     for leg in (a, b):
         leave(switch, leg, reason="bridge")
     for leg, other in ((a, b), (b, a)):

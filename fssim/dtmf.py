@@ -35,6 +35,7 @@ def start_pagd(switch, channel, app):
         return
     app.state["digits"] = ""
     app.state["try"] = 0
+    channel.variables["read_result"] = "failure"  # until digits are collected, as FreeSWITCH
     _next_try(switch, channel, app)
 
 

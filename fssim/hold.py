@@ -49,7 +49,7 @@ def unhold(switch, leg):
     return OK
 
 
-def auto_unhold(switch, leg, restore=True):
+def auto_unhold(switch, leg, restore=True, active=True):
     """FreeSWITCH un-holds a held leg that leaves its bridge or hangs up (traces 05, 12)."""
     if not leg.held:
         return
@@ -62,7 +62,7 @@ def auto_unhold(switch, leg, restore=True):
     leg.was_held = True
     switch.set_callstate(leg, "UNHELD")
     switch.fire("CHANNEL_UNHOLD", leg, sw.HOLD_C)
-    if restore:  # a hanging-up leg goes straight on to HANGUP (trace 12a)
+    if restore and active:  # a hanging-up leg goes straight on to HANGUP (trace 12a)
         switch.set_callstate(leg, "ACTIVE")
 
 

@@ -4,8 +4,10 @@ import pytest
 from tests.fssim.conftest import lab_simulator
 from tests.fssim.replay import Replay
 
-SCENARIOS = ["01-inbound-park", "02-originate-agent-bridge", "03-hold-unhold", "09-originate-failures",
-             "12-caller-hangup-while-held"]
+import os
+SCENARIOS = os.environ.get("FSSIM_SCENARIOS", "01-inbound-park,02-originate-agent-bridge,03-hold-unhold,"
+                           "05-attended-manual,08-recording,09-originate-failures,10-dtmf,"
+                           "12-caller-hangup-while-held").split(",")
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
