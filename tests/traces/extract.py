@@ -228,6 +228,8 @@ def main():
         if os.path.isdir(os.path.join(src, scenario)) and scenario[:2].isdigit():
             extract(src, scenario, dst_root)
     header_sets(src, dst_root)
+    for small in ("raw-probe-noauth.bin", "raw-probe-badauth.bin"):
+        shutil.copyfile(os.path.join(src, "11-esl-protocol", small), os.path.join(dst_root, "11-esl-protocol", small))
     raw = os.path.join(src, "11-esl-protocol", "raw.bin")
     target = os.path.join(dst_root, "11-esl-protocol", "raw.bin")
     if os.path.getsize(raw) <= 2 * 1024 * 1024:
