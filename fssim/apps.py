@@ -162,13 +162,14 @@ def playback_seconds(path):
     return DEFAULT_FILE_SECONDS
 
 
-def start_playback(switch, channel, app, path, endless=False):
+def start_playback(switch, channel, app, path, endless=False, schedule=True):
+    """PLAYBACK_START; unless ``schedule`` is false the app completes when the file ends."""
     app.file = path
     channel.variables["playback_last_file"] = path
     switch.fire("PLAYBACK_START", channel, ("switch_ivr_play_say.c", "switch_ivr_play_file", 1573),
                 headers=[("Playback-File-Type", "native"), ("Playback-File-Path", path)])
     seconds = None if endless else playback_seconds(path)
-    if seconds is not None:
+    if seconds is not None and schedule:
         app.timer = switch.later(channel, seconds, _playback_done, switch, channel, app)
 
 

@@ -44,8 +44,9 @@ def _next_try(switch, channel, app):
     st["try"] += 1
     st["digits"] = ""
     st["phase"] = "prompt"
-    apps.start_playback(switch, channel, app, st["prompt"])
-    app.timer.kill(block=False) if app.timer else None
+    if app.timer is not None:
+        app.timer.kill(block=False)
+    apps.start_playback(switch, channel, app, st["prompt"], schedule=False)
     seconds = apps.playback_seconds(st["prompt"]) or 0
     app.timer = switch.later(channel, seconds, _prompt_done, switch, channel, app)
 
@@ -100,7 +101,7 @@ def _finish_try(switch, channel, app):
     if st.get("invalid") and not st.get("invalid_played"):
         st["invalid_played"] = True
         st["phase"] = "invalid"
-        apps.start_playback(switch, channel, app, st["invalid"])
+        apps.start_playback(switch, channel, app, st["invalid"], schedule=False)
         app.timer = switch.later(channel, apps.playback_seconds(st["invalid"]) or 0, _invalid_done,
                                  switch, channel, app)
         return
