@@ -56,6 +56,14 @@ def test_agent_takes_a_call_from_offer_to_wrap_up(new_page, demo):
     call_id = call.get_attribute("data-call-id")
     screenshot(page, "desktop-on-call")
 
+    # the controller refuses to log out an agent on a call: the page says why and changes nothing
+    page.select_option("#state-select", "logged_out")
+    page.click("#state-apply")
+    check(page.locator("#alerts")).to_contain_text("cannot logout: agent alice is on a call")
+    check(page.locator("#state-badge")).to_have_text("On call")
+    screenshot(page, "desktop-refused")
+    page.click("#alerts .alert-close")
+
     call.locator(".act-hangup").click()
     check(page.locator("#state-badge")).to_have_text("Wrap-up")
     check(call.locator(".call-state")).to_have_text("Ended – wrap-up")
