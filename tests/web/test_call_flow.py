@@ -66,3 +66,18 @@ def test_hanging_up_a_ringing_call_is_a_409(app, socketio, signed_in, live_cente
     response = bob.post(f"/api/calls/{call['id']}/hangup")
     assert response.status_code == 409
     assert response.get_json()["error"].startswith("cannot hangup")
+
+
+def test_supervisors_see_waiting_calls(app, socketio, signed_in, live_center, simulator, pushes):
+    sam = socketio.test_client(app, flask_test_client=signed_in("sam").client)
+    alice = socketio.test_client(app, flask_test_client=signed_in("alice").client)
+    sam.get_received(), alice.get_received()
+
+    simulator.customer_call("8005550100", ani="5550102")
+    pushes.wait_for(lambda room, event, p: room == "supervisors" and event == "call" and p["state"] == "queued")
+    assert [p["state"] for p in pushed(sam, "call")] == ["queued"]
+    assert alice.get_received() == []  # nobody offered it to alice: she is logged out
+
+    sam.emit("supervisor_refresh")
+    queues = {q["name"]: q for q in pushed(sam, "supervisor_snapshot")[0]["queues"]}
+    assert queues["sales"]["waiting"] == 1
