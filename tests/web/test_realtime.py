@@ -1,8 +1,6 @@
 """Socket.IO: login required, a full snapshot on connect, pushes to the right rooms."""
 from __future__ import annotations
 
-import pytest
-
 
 def events(socket_client, name):
     return [packet["args"][0] for packet in socket_client.get_received() if packet["name"] == name]
