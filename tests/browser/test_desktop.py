@@ -39,7 +39,7 @@ def test_agent_takes_a_call_from_offer_to_wrap_up(new_page, demo):
     page.click("#state-apply")
     # customers are waiting: the offer popover comes at once, then the phone answers
     # the popover is up only while the phone rings (about a second): read it at once
-    offer = page.wait_for_selector(".offer", state="visible")
+    offer = page.wait_for_selector(".offer[data-call-id]", state="visible")
     facts = offer.evaluate("n => Object.fromEntries([...n.querySelectorAll('dd')].map(d => [d.className, d.textContent]))")
     screenshot(page, "desktop-offer")
     assert facts["f-queue"] in ("sales", "support")

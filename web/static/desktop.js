@@ -69,6 +69,9 @@
     node.querySelector(".f-kind").textContent = SD.kindLabel(call.kind);
   }
 
+  const connectingCard = SD.el("article", { class: "offer offer-connecting", id: "offer-connecting", role: "status" },
+    SD.el("h3", { class: "offer-title" }, "Connecting a contact…"));
+
   function renderOffer(call) {
     let node = offerNodes.get(call.id);
     if (!node) {
@@ -137,9 +140,11 @@
     const offers = calls.filter(isOffer), worked = calls.filter((c) => !isOffer(c));
     if (view.ended && !view.calls.has(view.ended.id)) worked.push(view.ended);
 
-    offersBox.replaceChildren(...offers.map(renderOffer)); // earliest on top
+    // the agent is told it is ringing a moment before the contact's details arrive
+    const connecting = agent && agent.state === "ringing" && offers.length === 0;
+    offersBox.replaceChildren(...offers.map(renderOffer), ...(connecting ? [connectingCard] : [])); // earliest on top
     for (const id of [...offerNodes.keys()]) if (!offers.some((c) => c.id === id)) offerNodes.delete(id);
-    offersBox.hidden = offers.length === 0;
+    offersBox.hidden = offers.length === 0 && !connecting;
 
     callsBox.replaceChildren(...worked.map(renderCall));
     for (const id of [...callNodes.keys()]) if (!worked.some((c) => c.id === id)) callNodes.delete(id);
