@@ -117,7 +117,7 @@ class _Protocol(greenswitch.InboundESL):
             event = event_from_frame(frame)
             if event is None:
                 return
-            if event._raw.get("Event-Name") == "BACKGROUND_JOB":
+            if event.get("Event-Name") == "BACKGROUND_JOB":
                 self._on_job(event)
             self._on_event(event)
 

@@ -41,30 +41,42 @@ class Frame:
 class Event:
     """A FreeSWITCH event. Header values are URL-decoded per value, on first access.
 
-    :param raw: header name -> value as sent (still URL-encoded for plain events)
+    A plain event keeps its header block as text and looks a header up when asked
+    (the first occurrence wins, as FreeSWITCH repeats some headers: ``Hangup-Cause``
+    in CHANNEL_HANGUP_COMPLETE, ``Event-Name`` in PRIVATE_COMMAND).
+
+    :param text: the header block of a plain event, starting with a newline, or None
+    :param raw: header name -> decoded value (json events), or None
     :param body: the event's own body (e.g. a BACKGROUND_JOB result), or None
-    :param encoded: whether values in ``raw`` still need URL-decoding
     """
 
-    __slots__ = ("_raw", "_decoded", "body", "_encoded")
+    __slots__ = ("_text", "_cache", "body")
 
-    def __init__(self, raw: dict[str, str], body: str | None = None, *, encoded: bool = True):
-        self._raw = raw
-        self._decoded: dict[str, str] = {}
+    def __init__(self, text: str | None = None, raw: dict[str, str] | None = None, body: str | None = None):
+        self._text = text
+        self._cache: dict[str, str | None] = raw if raw is not None else {}
         self.body = body
-        self._encoded = encoded
 
     def get(self, name: str, default: str | None = None) -> str | None:
-        value = self._decoded.get(name)
-        if value is not None:
-            return value
-        value = self._raw.get(name)
-        if value is None:
+        cache = self._cache
+        if name in cache:
+            value = cache[name]
+            return default if value is None else value
+        text = self._text
+        if text is None:
             return default
-        if self._encoded and "%" in value:
-            value = unquote(value)
-        self._decoded[name] = value
-        return value
+        key = "\n" + name + ": "
+        start = text.find(key)
+        if start < 0:
+            value = None
+        else:
+            start += len(key)
+            end = text.find("\n", start)
+            value = text[start:end] if end >= 0 else text[start:]
+            if "%" in value:
+                value = unquote(value)
+        cache[name] = value
+        return default if value is None else value
 
     def __getitem__(self, name: str) -> str:
         value = self.get(name)
@@ -73,23 +85,30 @@ class Event:
         return value
 
     def __contains__(self, name: str) -> bool:
-        return name in self._raw
+        return self.get(name) is not None
 
     @property
     def headers(self) -> dict[str, str]:
-        """All headers, decoded (costly: for logging and debugging, not the hot path)."""
-        return {name: self[name] for name in self._raw}
+        """All headers, decoded (costly: for logging, reconciliation and tests, not the hot path)."""
+        if self._text is None:
+            return {k: v for k, v in self._cache.items() if v is not None}
+        out: dict[str, str] = {}
+        for line in self._text[1:].split("\n"):
+            name, sep, value = line.partition(": ")
+            if sep and name not in out:
+                out[name] = unquote(value) if "%" in value else value
+        return out
 
     @property
     def name(self) -> str:
-        name = self._raw.get("Event-Name", "")
+        name = self.get("Event-Name", "")
         if name == "CUSTOM":
             return self.get("Event-Subclass") or name
         return name
 
     @property
     def uuid(self) -> str | None:
-        return self._raw.get("Unique-ID")
+        return self.get("Unique-ID")
 
     def variable(self, name: str, default: str | None = None) -> str | None:
         return self.get("variable_" + name, default)
@@ -100,20 +119,14 @@ class Event:
 
 def parse_event_plain(body: bytes) -> Event:
     """Parse the body of a ``text/event-plain`` frame."""
-    text = body.decode("utf-8", "replace")
-    head, _, rest = text.partition("\n\n")
-    raw: dict[str, str] = {}
-    for line in head.split("\n"):
-        name, sep, value = line.partition(": ")
-        # FreeSWITCH repeats some headers (Hangup-Cause, Event-Name in PRIVATE_COMMAND):
-        # the first one is the event's own.
-        if sep and name not in raw:
-            raw[name] = value
+    head, sep, rest = body.partition(b"\n\n")
+    event = Event("\n" + head.decode("utf-8", "replace"))
+    length = event.get("Content-Length")
     event_body = None
-    length = raw.get("Content-Length")
     if length is not None:
-        event_body = rest.encode("utf-8")[: int(length)].decode("utf-8", "replace")
-    return Event(raw, event_body)
+        event_body = rest[: int(length)].decode("utf-8", "replace")
+    event.body = event_body
+    return event
 
 
 def parse_event_json(body: bytes) -> Event:
@@ -121,31 +134,31 @@ def parse_event_json(body: bytes) -> Event:
     data = json.loads(body)
     event_body = data.pop("_body", None)
     raw = {name: value if isinstance(value, str) else str(value) for name, value in data.items()}
-    return Event(raw, event_body, encoded=False)
+    return Event(raw=raw, body=event_body)
 
 
 class FrameReader:
-    """Splits ESL bytes into frames. Feed it what the socket gives; it yields whole frames."""
+    """Splits ESL bytes into frames. Feed it what the socket gives; it returns whole frames."""
 
     MAX_HEADER = 64 * 1024
 
     def __init__(self) -> None:
-        self._buf = bytearray()
+        self._rest = b""
 
     def feed(self, data: bytes) -> list[Frame]:
-        buf = self._buf
-        buf += data
+        buf = self._rest + data if self._rest else data
         frames: list[Frame] = []
         pos = 0
         size = len(buf)
+        find = buf.find
         while True:
-            end = buf.find(b"\n\n", pos)
+            end = find(b"\n\n", pos)
             if end < 0:
                 if size - pos > self.MAX_HEADER:
                     raise ProtocolError("ESL frame header larger than 64 KiB")
                 break
             headers: dict[str, str] = {}
-            for line in bytes(buf[pos:end]).decode("utf-8", "replace").split("\n"):
+            for line in buf[pos:end].decode("utf-8", "replace").split("\n"):
                 name, sep, value = line.partition(": ")
                 if sep:
                     headers[name] = value
@@ -161,15 +174,14 @@ class FrameReader:
             start = end + 2
             if size - start < n:
                 break
-            frames.append(Frame(headers, bytes(buf[start : start + n])))
+            frames.append(Frame(headers, buf[start : start + n]))
             pos = start + n
-        if pos:
-            del buf[:pos]
+        self._rest = buf[pos:]
         return frames
 
     def pending(self) -> int:
         """Bytes received but not yet part of a whole frame."""
-        return len(self._buf)
+        return len(self._rest)
 
 
 def event_from_frame(frame: Frame) -> Event | None:

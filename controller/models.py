@@ -25,6 +25,8 @@ class JSONField(peewee.TextField):
 class BaseModel(peewee.Model):
     class Meta:
         database = database
+        # a transition writes the few fields it changed, not the whole row
+        only_save_dirty = True
 
 
 class Queue(BaseModel):

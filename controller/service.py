@@ -12,10 +12,12 @@ import uuid as uuidlib
 from typing import Callable
 
 import gevent
+import peewee
 
 from . import commands
 from .agents import SELECTABLE, AgentMachine
 from .calls import CallMachine, Leg
+from .calls.store import insert_interaction
 from .config import Settings
 from .db import release_connection
 from .dispatch import OrderedDispatcher
@@ -54,6 +56,7 @@ class ContactCenter:
         self.agents: dict[int, AgentMachine] = {}
         self._subscribers: list[Push] = []
         self._timers: dict[int, gevent.Greenlet] = {}
+        self._queues: dict[str, Queue] = {}
         self.esl = EslClient(settings.esl, self.on_event, on_connect=self._on_connect,
                              command_timeout=settings.command_timeout,
                              heartbeat_timeout=settings.heartbeat_timeout,
@@ -82,10 +85,23 @@ class ContactCenter:
                 self._start_wrapup_timer(machine)
         release_connection()
 
+    def queue(self, name: str) -> Queue | None:
+        """A queue by name, from memory (queues change rarely; see :meth:`reload_queues`)."""
+        queue = self._queues.get(name)
+        if queue is None:
+            queue = Queue.get_or_none(Queue.name == name)
+            if queue is not None:
+                self._queues[name] = queue
+        return queue
+
+    def reload_queues(self) -> None:
+        self._queues.clear()
+
     def _load_calls(self) -> None:
         """Calls the database knows as live; reconciliation confirms or finishes them."""
-        for record in Interaction.select().where(Interaction.state != "ended"):
-            call = CallMachine(record)
+        for record in Interaction.select(Interaction, Queue).join(Queue, peewee.JOIN.LEFT_OUTER).where(
+                Interaction.state != "ended"):
+            call = CallMachine(record, record.queue.name if record.queue_id else None)
             self._track(call, record.customer_uuid or record.agent_uuid)
             if record.agent_id and record.agent_id in self.agents and record.state in ("offering", "connected"):
                 self.agents[record.agent_id].call_id = record.id
@@ -167,13 +183,14 @@ class ContactCenter:
 
     # -- queue and offers --------------------------------------------------------------
     def enqueue_inbound(self, uuid: str, queue_name: str, *, ani: str, dnis: str) -> CallMachine | None:
-        queue = Queue.get_or_none(Queue.name == queue_name)
+        queue = self.queue(queue_name)
         if queue is None:
             log.error("inbound call %s names unknown queue %r; leaving it parked", uuid, queue_name)
             return None
-        record = Interaction.create(id=str(uuidlib.uuid4()), queue=queue, direction="inbound", kind="inbound",
-                                    state="new", ani=ani[:32], dnis=dnis[:32], customer_uuid=uuid)
-        call = CallMachine(record)
+        record = Interaction(id=str(uuidlib.uuid4()), queue=queue, direction="inbound", kind="inbound",
+                             state="new", ani=ani[:32], dnis=dnis[:32], customer_uuid=uuid)
+        insert_interaction(record)
+        call = CallMachine(record, queue.name)
         self._track(call, uuid)
         call.fire("enqueue")
         self._play_hold_music(uuid, queue)

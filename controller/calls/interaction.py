@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..machine import Machine, table
-from ..models import Interaction, InteractionEvent
+from ..models import Interaction
+from .store import write_transition
 
 
 @dataclass
@@ -34,8 +35,9 @@ class CallMachine(Machine):
     LABELS = {"queued": "waiting in queue", "offering": "being offered to an agent", "connected": "connected",
               "ended": "already ended"}
 
-    def __init__(self, record: Interaction):
+    def __init__(self, record: Interaction, queue_name: str | None = None):
         super().__init__(record.state, f"call {record.id[:8]}")
+        self.queue_name = queue_name
         self.record = record
         self.legs: dict[str, Leg] = {}
         if record.customer_uuid:
@@ -55,13 +57,12 @@ class CallMachine(Machine):
 
     def on_transition(self, source: str, trigger: str, dest: str) -> None:
         self.record.state = dest
-        self.record.save()
-        InteractionEvent.create(interaction=self.record.id, source=source, trigger=trigger, dest=dest)
+        write_transition(self.record, source, trigger, dest)
 
     def as_dict(self) -> dict:
         r = self.record
         return {
-            "id": r.id, "state": self.state, "queue": r.queue.name if r.queue_id else None,
+            "id": r.id, "state": self.state, "queue": self.queue_name,
             "ani": r.ani, "dnis": r.dnis, "kind": r.kind, "direction": r.direction,
             "agent_id": r.agent_id, "priority": r.priority,
             "enqueued_at": r.enqueued_at.isoformat() + "Z",

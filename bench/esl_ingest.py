@@ -1,0 +1,144 @@
+"""ESL ingest throughput: the controller's full path vs greenswitch's bare read loop.
+
+Both read the same bytes from a socket: the event frames of a stream recorded from
+FreeSWITCH 1.10 (tests/traces/11-esl-protocol/raw.bin), repeated with fresh channel
+uuids per copy (same length, so every Content-Length stays true) so that each copy is
+a new call to the controller.
+
+- controller: socket -> frame reader -> lazy event parse -> per-call dispatch ->
+  ContactCenter handler (a new inbound call queued and persisted, legs updated, the
+  call ended on hangup) on a SQLite database in a temporary folder;
+- greenswitch: its own ``receive_events`` loop (readline, unquote the whole frame,
+  split lines) until every event is on its queue, no handlers.
+
+Prints events/s for each and their ratio. Usage: ``python bench/esl_ingest.py [copies]``.
+"""
+from __future__ import annotations
+
+from gevent import monkey
+
+monkey.patch_all()
+
+import logging  # noqa: E402
+import os  # noqa: E402
+import re  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+import uuid as uuidlib  # noqa: E402
+
+import gevent  # noqa: E402
+import gevent.socket  # noqa: E402
+import greenswitch  # noqa: E402
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from controller.config import EslAddress, Settings  # noqa: E402
+from controller.db import create_tables, open_database  # noqa: E402
+from controller.esl import _Protocol  # noqa: E402
+from controller.events import FrameReader  # noqa: E402
+from controller.models import Queue  # noqa: E402
+from controller.service import ContactCenter  # noqa: E402
+
+RAW = os.path.join(os.path.dirname(__file__), "..", "tests", "traces", "11-esl-protocol", "raw.bin")
+UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def recorded_events() -> list[bytes]:
+    """The plain event frames of the recording, as they came off the wire."""
+    with open(RAW, "rb") as f:
+        data = f.read()
+    frames = FrameReader().feed(data)
+    out = []
+    for frame in frames:
+        if frame.content_type == "text/event-plain":
+            out.append(b"Content-Length: %d\nContent-Type: text/event-plain\n\n" % len(frame.body) + frame.body)
+    return out
+
+
+def build_stream(frames: list[bytes], copies: int) -> bytes:
+    template = b"".join(frames)
+    channel_uuids = sorted(set(UUID.findall(template)))
+    parts = []
+    for _ in range(copies):
+        mapping = {u: str(uuidlib.uuid4()).encode() for u in channel_uuids}
+        parts.append(UUID.sub(lambda m: mapping[m.group(0)], template))
+    return b"".join(parts)
+
+
+def feed(sock, stream: bytes) -> None:
+    view = memoryview(stream)
+    for i in range(0, len(view), 65536):
+        sock.sendall(view[i:i + 65536])
+
+
+def bench_controller(stream: bytes, n_events: int) -> float:
+    logging.disable(logging.WARNING)
+    workdir = tempfile.mkdtemp(prefix="switchdesk-bench-")
+    open_database(f"sqlite:///{workdir}/bench.db")
+    create_tables()
+    Queue.create(name="sales")
+    cc = ContactCenter(Settings(esl=EslAddress("127.0.0.1", 1, "x")))
+    ingested = [0]
+    on_event = cc.on_event
+
+    def counted(event):
+        on_event(event)
+        ingested[0] += 1
+
+    a, b = gevent.socket.socketpair()
+    protocol = _Protocol(cc.esl.address, 5.0, counted, cc.esl._job_done)
+    protocol.sock = b
+    protocol.connected = True
+    writer = gevent.spawn(feed, a, stream)
+    start = time.perf_counter()
+    reader = gevent.spawn(protocol.receive_events)
+    # done when every event was read and every per-call queue has been drained
+    while ingested[0] < n_events or not cc.dispatcher.idle():
+        gevent.sleep(0.001)
+    elapsed = time.perf_counter() - start
+    writer.join()
+    protocol.close()
+    reader.kill()
+    a.close()
+    logging.disable(logging.NOTSET)
+    return n_events / elapsed
+
+
+def bench_greenswitch(stream: bytes, n_events: int) -> float:
+    a, b = gevent.socket.socketpair()
+    esl = greenswitch.InboundESL("127.0.0.1", 1, "x")
+    esl.sock = b
+    esl.sock_file = b.makefile("rb")
+    esl.connected = True
+    writer = gevent.spawn(feed, a, stream)
+    start = time.perf_counter()
+    reader = gevent.spawn(esl.receive_events)
+    while esl._esl_event_queue.qsize() < n_events:
+        gevent.sleep(0.001)
+    elapsed = time.perf_counter() - start
+    writer.join()
+    esl._run = False
+    reader.kill()
+    a.close()
+    return n_events / elapsed
+
+
+def main() -> None:
+    copies = int(sys.argv[1]) if len(sys.argv) > 1 else 200
+    frames = recorded_events()
+    stream = build_stream(frames, copies)
+    n = len(frames) * copies
+    avg = len(stream) / n
+    headers = sum(f.split(b"\n\n", 1)[1].count(b"\n") for f in frames) / len(frames)
+    print(f"stream: {n} events, {len(stream) / 1e6:.1f} MB, {avg:.0f} bytes and ~{headers:.0f} headers per event "
+          f"(recorded FreeSWITCH 1.10.12, {copies} copies)")
+    gs = bench_greenswitch(stream, n)
+    ours = bench_controller(stream, n)
+    print(f"greenswitch bare read loop : {gs:>9,.0f} events/s")
+    print(f"controller full ingest path: {ours:>9,.0f} events/s  (parse, per-call dispatch, state update)")
+    print(f"ratio controller/greenswitch: {ours / gs:.1f}x  (targets: >= 4x and > 25,000 events/s)")
+
+
+if __name__ == "__main__":
+    main()
