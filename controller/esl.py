@@ -150,10 +150,10 @@ class _Protocol(greenswitch.InboundESL):
         except gevent.Timeout:
             # Replies carry no id: once one is late, every later reply would be matched
             # to the wrong command. Only a new connection is safe.
-            log.error("ESL command timed out after %.1fs, dropping the connection: %s", timeout,
-                      text.split(" ", 1)[0])
+            what = _describe(text)
+            log.error("ESL command timed out after %.1fs, dropping the connection: %s", timeout, what)
             self.close()
-            raise CommandTimeout(f"FreeSWITCH did not answer {text.split(' ', 1)[0]!r} within {timeout}s") from None
+            raise CommandTimeout(f"FreeSWITCH did not answer {what!r} within {timeout}s") from None
 
     def close(self) -> None:
         self._run = False
@@ -165,6 +165,12 @@ class _Protocol(greenswitch.InboundESL):
             self.sock.close()
         except OSError:
             pass
+
+
+def _describe(command: str) -> str:
+    """The first words of a command, for messages: never the password of ``auth``."""
+    words = command.split(None, 2)
+    return words[0] if words and words[0] == "auth" else " ".join(words[:2])
 
 
 class Job:
