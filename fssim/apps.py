@@ -236,8 +236,7 @@ def _break_bridge_app(switch, channel, app, reason):
 
 def _conference(switch, channel, app):
     from fssim import conference
-    conference.join(switch, channel, app)
-    return None
+    return conference.join(switch, channel, app)
 
 
 def _break_conference(switch, channel, app, reason):

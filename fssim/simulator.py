@@ -225,6 +225,16 @@ class Simulator:
         if channel is not None:
             dtmf.receive(self.switch, channel, str(digits), "RTP")
 
+    def talk(self, uuid, talking=True):
+        """The party on ``uuid`` starts (or stops) speaking into its conference.
+
+        FreeSWITCH detects talking from the audio energy; the simulator is told.
+        Returns whether anything changed.
+        """
+        from fssim import conference
+        channel = self.switch.get(uuid)
+        return channel is not None and conference.talk(self.switch, channel, talking)
+
     # -- observation ---------------------------------------------------------------------
     @property
     def channels(self):

@@ -5,6 +5,7 @@ timeouts) are gevent timers that call back into these functions.  Within one leg
 events therefore come out in the order the traces show; across legs FreeSWITCH's
 thread race is not reproduced.
 """
+import itertools
 import logging
 import uuid as uuidlib
 
@@ -42,7 +43,8 @@ class Switch:
         self.sessions_since_startup = 0
         self.session_peak = 0
         self.started = __import__("time").time()
-        self.conferences = {}
+        self.conferences = {}  # name -> fssim.conference.Room
+        self.member_ids = itertools.count(1)  # conference member ids, global like FreeSWITCH's
         self.dialplan = None  # set by the simulator
         self.parties = None
         self.recordings_dir = None

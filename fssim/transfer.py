@@ -46,21 +46,36 @@ def _run(switch, targets, dest, extra):
         return
     leg = targets[0]
     if leg.alive:
-        bridge.leave(switch, leg, reason="transfer")
-        _route(switch, leg, dest, extra)
+        transfer_leg(switch, leg, dest, extra)
 
 
 def transfer_leg(switch, leg, dest, extra):
     """The ``transfer`` application / a single-leg uuid_transfer."""
+    if leg.direction == "outbound" and leg.bridge is None:
+        invert_caller_id(leg)
     bridge.leave(switch, leg, reason="transfer")
     _route(switch, leg, dest, extra)
+
+
+def invert_caller_id(leg):
+    """An unbridged outbound leg routed anew presents the party it called as the caller.
+
+    Trace 07: agent B, originated with ``&park()`` and moved with uuid_transfer, is listed
+    in the conference as ``Outbound Call;1001`` (agent A, moved while bridged, is not).
+    """
+    profile = leg.profile
+    if profile.callee_id_number is None:
+        return
+    profile.caller_id_name, profile.callee_id_name = profile.callee_id_name, profile.caller_id_name
+    profile.caller_id_number, profile.callee_id_number = profile.callee_id_number, profile.caller_id_number
 
 
 def _route(switch, leg, dest, extra):
     if not leg.alive:
         return
-    if leg.call_state == "ACTIVE":
-        # Re-routing shows as CALLSTATE ACTIVE -> RINGING -> ACTIVE (trace 04/12).
+    if leg.call_state == "ACTIVE" and leg.direction == "inbound":
+        # Re-routing an inbound leg shows as CALLSTATE ACTIVE -> RINGING -> ACTIVE (trace
+        # 04/12); an outbound one goes straight to its new applications (04 run C, 07).
         switch.set_callstate(leg, "RINGING")
         switch.set_callstate(leg, "ACTIVE")
     dialplan = extra[0] if extra else "XML"

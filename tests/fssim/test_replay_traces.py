@@ -6,7 +6,7 @@ from tests.fssim.replay import Replay
 
 import os
 SCENARIOS = os.environ.get("FSSIM_SCENARIOS", "01-inbound-park,02-originate-agent-bridge,03-hold-unhold,"
-                           "05-attended-manual,08-recording,09-originate-failures,10-dtmf,"
+                           "05-attended-manual,07-three-way-conference,08-recording,09-originate-failures,10-dtmf,"
                            "12-caller-hangup-while-held").split(",")
 
 

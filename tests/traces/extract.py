@@ -11,6 +11,7 @@ For every scenario folder it writes ``tests/traces/<scenario>/replay.json.gz`` w
 * ``actions`` - what the capture tool and the sipp parties did, in time order:
   ``connect``/``command`` (exact bytes sent, exact reply frame), ``call`` (a customer
   dials a DID), ``hangup`` (a party sent BYE), ``dtmf`` (RFC 2833 digit from a party),
+  ``talk`` (a conference member started/stopped talking: audio energy, not a command),
 * ``events``  - every event the simulator models, as ``[t, label, name, {key headers}]``
   with uuids replaced by labels.
 
@@ -155,6 +156,10 @@ def extract(src, scenario, dst_root):
                     t_bye = prev[0]
             actions.append({"t": round(t_bye - 0.0005, 4), "kind": "hangup",
                             "label": labeller.label(uuid), "run": event.get("run")})
+        if name == "CUSTOM" and headers.get("Action") in ("start-talking", "stop-talking") and uuid:
+            # FreeSWITCH's energy detector heard the party: the simulator is told instead.
+            actions.append({"t": round(event["t"] - 0.0005, 4), "kind": "talk", "label": labeller.label(uuid),
+                            "talking": headers["Action"] == "start-talking", "run": event.get("run")})
         if name == "DTMF" and headers.get("DTMF-Source") == "RTP":
             actions.append({"t": round(event["t"] - 0.0005, 4), "kind": "dtmf", "label": labeller.label(uuid),
                             "digit": headers["DTMF-Digit"], "run": event.get("run")})
