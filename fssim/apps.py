@@ -270,6 +270,8 @@ def _att_xfer(switch, channel, app):
 
 
 def _break_att_xfer(switch, channel, app, reason):
+    from fssim import attxfer
+    attxfer.break_app(switch, channel, reason)
     return "_none_"
 
 

@@ -35,8 +35,8 @@ def hears(switch, channel):
         return "party:" + consult.b_leg.uuid
     if channel.bridge is not None:
         other = channel.bridge.other(channel)
-        if other.consult is not None and other.consult.bridged:
-            return "silence"  # the customer during an att_xfer consult
+        if other.consult is not None and other.consult.active and other.consult.customer is channel:
+            return "silence"  # the customer during an att_xfer consult (ringing or talking)
         if other.held:
             return "silence"  # no hold_music: nothing at all
         return "party:" + other.uuid

@@ -182,9 +182,13 @@ class Switch:
         if channel.answered_at is None and getattr(channel, "originate_call", None) is not None:
             from fssim import originate
             originate.ring_ended(self, channel)
+        from fssim import attxfer
         if channel.consult is not None and channel.consult.active:
-            from fssim import attxfer
             attxfer.on_owner_hangup(self, channel)
+        if attxfer.defers_hangup(self, channel):
+            # Trace 13: the rest of this hangup happens when the att_xfer ends.
+            channel.hangup_deferred = True
+            return True
         # Applications end first (UNPARK, PLAYBACK_STOP, EXECUTE_COMPLETE ...), then the bridge.
         apps.break_all(self, channel, reason="hangup")
         if channel.bridge is not None:
