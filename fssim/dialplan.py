@@ -38,13 +38,17 @@ class Dialplan:
         """Any extension: ``[(application, data), ...]``."""
         self.extensions[number] = list(actions)
 
-    def lookup(self, channel, destination):
-        """Applications for ``destination``, or ``None`` when nothing matches."""
+    def lookup(self, channel, destination, transfer=False):
+        """Applications for ``destination``, or ``None`` when nothing matches.
+
+        :param transfer: re-routing after ``uuid_transfer``/``transfer``: the ``global``
+            extension's hash/export actions do not show again (trace 04).
+        """
         actions = self.extensions.get(destination)
         if actions is None:
             return None
         prefix = []
-        if self.run_global:
+        if self.run_global and not transfer:
             caller = channel.profile.caller_id_number
             date = time.strftime("%a, %d %b %Y %H:%M:%S +0000", time.gmtime())
             prefix = [

@@ -144,18 +144,24 @@ def dialplan_bridge(switch, channel, app):
             switch.hangup(b_leg, "ORIGINATOR_CANCEL")
             return
         app.state["b_leg"] = None
+        channel.other_leg, channel.other_type = b_leg.uuid, "originatee"
+        switch.set_callstate(channel, "ACTIVE")
         bridge.connect(switch, channel, b_leg, kind="dialplan", owner_app=app)
 
     def on_fail(b_leg, cause):
         if channel.alive and not app.done:
             channel.variables["originate_disposition"] = cause
+            switch.set_callstate(channel, "ACTIVE")
             apps.complete(switch, channel, app, "_none_")
+
+    # The A leg waits for the B leg: CALLSTATE RING_WAIT, back to ACTIVE on the outcome.
+    switch.set_callstate(channel, "RING_WAIT")
 
     try:
         b_leg = place_call(switch, app.data, on_answer=on_answer, on_fail=on_fail, other_leg=channel)
     except dialstring.DialError as exc:
         channel.variables["originate_disposition"] = str(exc)
-        switch.later(channel, 0, apps.complete, switch, channel, app, "_none_")
+        switch.later(channel, 0, on_fail, None, str(exc))
         return
     app.state["b_leg"] = b_leg
 

@@ -83,7 +83,7 @@ def _route(switch, leg, dest, extra):
         actions = dialstring.split_inline(dest)
     else:
         leg.profile.destination = dest
-        actions = switch.dialplan.lookup(leg, dest) if switch.dialplan else None
+        actions = switch.dialplan.lookup(leg, dest, transfer=True) if switch.dialplan else None
         if actions is None:
             switch.hangup(leg, "NO_ROUTE_DESTINATION")
             return

@@ -210,8 +210,14 @@ class Replay:
     def run(self):
         # Member ids are global in FreeSWITCH: start where the lab's counter was.
         self.sim.switch.member_ids = itertools.count(self._first_member_id())
+        run = None
         for action in self.data["actions"]:
             self.sync(action["t"])
+            if action.get("run") != run:
+                # Party labels repeat in every run: a new run's legs take them afresh
+                # (uuids FreeSWITCH generates, e.g. a dialplan bridge's B leg, trace 04).
+                run = action.get("run")
+                self.label_to_uuid.clear()
             kind = action["kind"]
             if kind == "connect":
                 client = EslTestClient(self.sim.port)
