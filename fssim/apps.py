@@ -148,7 +148,9 @@ def _park(switch, channel, app):
 
 def _break_park(switch, channel, app, reason):
     switch.fire("CHANNEL_UNPARK", channel, sw.IVR_C)
-    return "_none_"
+    # park itself sets no response: the event shows whatever the last application left
+    # (trace 11: FILE PLAYED after a uuid_broadcast playback into the parked leg).
+    return channel.variables.get("current_application_response", "_none_")
 
 
 def playback_seconds(path):

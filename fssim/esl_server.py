@@ -29,6 +29,10 @@ class EslConnection:
         self.fmt = "plain"
         self.events = set()
         self.all_events = False
+        # ``nixevent X`` after ``event ALL``: FreeSWITCH turns ALL into every single event
+        # but X, and CUSTOM subclasses then need their own subscription (trace 11).
+        self.nixed = set()
+        self.all_custom = False
         self.subclasses = set()
         self.filters = []
         self.closed = False
@@ -74,9 +78,10 @@ class EslConnection:
     # -- events --------------------------------------------------------------------------
     def wants(self, event):
         if event.name == "CUSTOM":
-            if not (self.all_events or event.subclass in self.subclasses):
+            if not ((self.all_events and self.all_custom and "CUSTOM" not in self.nixed)
+                    or event.subclass in self.subclasses):
                 return False
-        elif not (self.all_events or event.name in self.events):
+        elif not ((self.all_events and event.name not in self.nixed) or event.name in self.events):
             return False
         if self.filters:
             return any(event.get(name) == value for name, value in self.filters)
@@ -167,12 +172,15 @@ class EslConnection:
         for word in words:
             if word.upper() == "ALL":
                 self.all_events = True
+                self.all_custom = True
+                self.nixed.clear()
             elif word.upper() == "CUSTOM":
                 custom = True
             elif custom or "::" in word:
                 self.subclasses.add(word)
             else:
                 self.events.add(word.upper())
+                self.nixed.discard(word.upper())
         self.send(wire.command_reply("+OK event listener enabled " + self.fmt))
 
     def cmd_nixevent(self, args, headers, body):
@@ -181,15 +189,20 @@ class EslConnection:
                 self.all_events = False
                 self.events.clear()
                 self.subclasses.clear()
+                self.nixed.clear()
             else:
                 self.events.discard(word.upper())
                 self.subclasses.discard(word)
+                if self.all_events and "::" not in word:
+                    self.nixed.add(word.upper())
+                    self.all_custom = False
         self.send(wire.command_reply("+OK events nixed"))
 
     def cmd_noevents(self, args, headers, body):
         self.all_events = False
         self.events.clear()
         self.subclasses.clear()
+        self.nixed.clear()
         self.send(wire.command_reply("+OK no longer listening for events"))
 
     def cmd_filter(self, args, headers, body):

@@ -8,7 +8,7 @@ from tests.fssim.replay import Replay
 
 SCENARIOS = os.environ.get("FSSIM_SCENARIOS", "01-inbound-park,02-originate-agent-bridge,03-hold-unhold,"
                            "04-blind-transfer,05-attended-manual,06-att-xfer-app,07-three-way-conference,08-recording,"
-                           "09-originate-failures,10-dtmf,12-caller-hangup-while-held,"
+                           "09-originate-failures,10-dtmf,11-esl-protocol,12-caller-hangup-while-held,"
                            "13-caller-hangup-during-consult").split(",")
 #: Scenarios whose commands must land before a switch timer fires (13: X's park timeout
 #: of ~2.2 switch seconds, checked with uuid_exists 1 s after the park) run slower.
