@@ -43,8 +43,10 @@ def connect(switch, a, b, kind="uuid_bridge", owner_app=None, primary=True):
         leg.variables["bridge_uuid"] = br.a.uuid
         leg.variables["last_bridge_to"] = other.uuid
         leg.profile.times["Bridged"] = sw.now_us()
-    if a.state != "CS_EXCHANGE_MEDIA":
-        switch.set_state(a, "CS_EXCHANGE_MEDIA")
+    # The A leg runs the bridge (uuid_bridge: CS_SOFT_EXECUTE, bridge app: CS_EXECUTE);
+    # the B leg is driven by it in CS_EXCHANGE_MEDIA (traces 02, 04, 06).
+    if b.state != "CS_EXCHANGE_MEDIA" and b.alive:
+        switch.set_state(b, "CS_EXCHANGE_MEDIA")
     switch.fire("CHANNEL_BRIDGE", a, sw.BRIDGE_C, pre=_bridge_headers(br))
     return br
 
@@ -76,6 +78,7 @@ def uuid_bridge(switch, a, b):
     a.other_leg, a.other_type = b.uuid, "originatee"
     b.other_leg, b.other_type = a.uuid, "originator"
     for leg in unheld:
+        switch.set_state(leg, "CS_HIBERNATE")  # trace 05: the re-bridged leg waits in hibernate
         switch.set_callstate(leg, "ACTIVE")
     for leg in (a, b):
         leave(switch, leg, reason="bridge")
@@ -144,26 +147,35 @@ def after_bridge(switch, survivor, gone):
         return
     if hold_app is not None:
         apps.break_app(switch, survivor, hold_app, "unhold")
-    if survivor.held:
-        hold.auto_unhold(switch, survivor)
+    parks = (survivor.bridge is None and not any(a.name == "bridge" for a in survivor.apps)
+             and survivor.variables.get("park_after_bridge") == "true")
+    was_held = survivor.held
+    if was_held:
+        # A survivor that parks is already in CS_PARK when its CALLSTATE returns to ACTIVE (trace 12).
+        hold.auto_unhold(switch, survivor, active=not parks)
     owner = next((a for a in survivor.apps if a.name == "bridge"), None)
     if owner is not None:
         apps.complete(switch, survivor, owner, "_none_")
         return
     if survivor.bridge is not None:
         return  # still bridged elsewhere (att_xfer keeps two bridges)
-    if survivor.get_var("park_after_bridge") == "true" and survivor.variables.get("park_after_bridge") == "true":
-        core_park(switch, survivor)
+    if parks:
+        core_park(switch, survivor, active_again=was_held)
     elif survivor.apps:
         return  # an application (endless_playback ...) keeps it busy
     else:
+        if survivor.state == "CS_SOFT_EXECUTE":
+            # uuid_bridge's leg goes back to executing - nothing is left, so it hangs up (trace 02).
+            switch.set_state(survivor, "CS_EXECUTE")
         switch.hangup(survivor, "NORMAL_CLEARING")
 
 
-def core_park(switch, leg, timeout=None):
+def core_park(switch, leg, timeout=None, active_again=False):
     """Park without the park application (Channel-State CS_PARK)."""
     leg.core_parked = True
     switch.set_state(leg, "CS_PARK")
+    if active_again:
+        switch.set_callstate(leg, "ACTIVE")
     switch.fire("CHANNEL_PARK", leg, sw.IVR_C)
     if timeout:
         switch.later(leg, timeout, switch.hangup, leg, "NORMAL_CLEARING")

@@ -6,6 +6,9 @@ STATE_NUMBERS = {
     "CS_NEW": 0, "CS_INIT": 1, "CS_ROUTING": 2, "CS_SOFT_EXECUTE": 3, "CS_EXECUTE": 4,
     "CS_EXCHANGE_MEDIA": 5, "CS_PARK": 6, "CS_CONSUME_MEDIA": 7, "CS_HIBERNATE": 8,
     "CS_RESET": 9, "CS_HANGUP": 10, "CS_REPORTING": 11, "CS_DESTROY": 12,
+    # CHANNEL_OUTGOING shows ``CS_NONE`` with number 1 (trace 02: the new session's
+    # state name is not set yet while its number already is CS_INIT's).
+    "CS_NONE": 1,
 }
 #: ``Channel-Call-State-Number`` (switch_channel_callstate_t).
 CALLSTATE_NUMBERS = {

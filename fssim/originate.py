@@ -80,6 +80,7 @@ def place_call(switch, dial_text, *, on_answer, on_fail, extra_vars=None, other_
     if other_leg is not None:
         channel.other_leg = other_leg.uuid
         channel.other_type = "originator"
+    channel.state = "CS_NONE"
     switch.fire("CHANNEL_OUTGOING", channel, ("switch_core_session.c", "switch_core_session_outgoing_channel", 731),
                 channel_vars=False)
     channel.state = "CS_INIT"
@@ -87,10 +88,10 @@ def place_call(switch, dial_text, *, on_answer, on_fail, extra_vars=None, other_
     switch.fire("CHANNEL_CREATE", channel, sw.CORE_SM)
     switch.fire("CHANNEL_ORIGINATE", channel, sw.ORIG_C)
     switch.set_state(channel, "CS_ROUTING")
+    kind = behaviour.behaviour
     switch.set_state(channel, "CS_CONSUME_MEDIA")
     if timeout is None:
         timeout = int(variables.get("originate_timeout", variables.get("call_timeout", DEFAULT_TIMEOUT)))
-    kind = behaviour.behaviour
     if kind in ("busy", "reject", "unreachable"):
         from fssim.parties import REFUSALS
         switch.later(channel, 0, _refused, switch, channel, REFUSALS[kind])

@@ -73,10 +73,13 @@ def invert_caller_id(leg):
 def _route(switch, leg, dest, extra):
     if not leg.alive:
         return
+    switch.set_state(leg, "CS_ROUTING")
     if leg.call_state == "ACTIVE" and leg.direction == "inbound":
-        # Re-routing an inbound leg shows as CALLSTATE ACTIVE -> RINGING -> ACTIVE (trace
-        # 04/12); an outbound one goes straight to its new applications (04 run C, 07).
+        # Re-routing an inbound leg shows as CALLSTATE ACTIVE -> RINGING (CS_ROUTING) ->
+        # ACTIVE (CS_EXECUTE) (trace 04/12); an outbound one goes straight to its new
+        # applications (04 run C, 07).
         switch.set_callstate(leg, "RINGING")
+        leg.state = "CS_EXECUTE"
         switch.set_callstate(leg, "ACTIVE")
     dialplan = extra[0] if extra else "XML"
     if dialplan == "inline":
