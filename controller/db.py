@@ -1,7 +1,8 @@
 """Database set-up: SQLite (WAL) by default, PostgreSQL when ``DATABASE_URL`` says so.
 
-peewee keeps one connection per thread; under gevent's monkey-patching a thread-local
-is greenlet-local, so every greenlet gets its own connection. SQLite runs in WAL mode so
+peewee keeps its connection state per thread; here it is kept per greenlet, so every
+greenlet gets its own pooled connection and gives it back when its unit of work ends
+(:func:`release_connection`: the dispatcher's workers, web requests, the reconciler). SQLite runs in WAL mode so
 readers never block the writer; PostgreSQL goes through a pool and psycogreen makes
 psycopg2 cooperative, so a query never stalls the event loop.
 """
@@ -11,6 +12,7 @@ import logging
 import os
 from urllib.parse import urlsplit
 
+import gevent.local
 import peewee
 from playhouse.db_url import connect as url_connect
 from playhouse.pool import PooledSqliteDatabase
@@ -42,9 +44,16 @@ def open_database(url: str) -> peewee.Database:
         db = url_connect(pool_url, max_connections=32, stale_timeout=300)
     else:
         raise ValueError(f"DATABASE_URL must be sqlite:///path or postgresql://…, got {parts.scheme!r}")
+    # One connection per greenlet, whether or not threading is monkey-patched: with
+    # psycogreen a query yields, and two greenlets must never share a connection.
+    db._state = _GreenletConnectionState()
     database.initialize(db)
     log.info("database: %s", _redacted(url))
     return db
+
+
+class _GreenletConnectionState(peewee._ConnectionState, gevent.local.local):
+    """peewee's per-connection state, kept per greenlet."""
 
 
 def release_connection() -> None:

@@ -158,7 +158,10 @@ class ContactCenter:
             item()
 
     def _on_connect(self) -> None:
-        reconcile_channels(self)
+        try:
+            reconcile_channels(self)
+        finally:
+            release_connection()
 
     def _on_channel_event(self, key: str, event: Event) -> None:
         name = event.name
@@ -310,7 +313,7 @@ class ContactCenter:
             agent.call_id = None
             if agent.state == "on_call":
                 agent.fire("call_ended")
-                self._start_wrapup_timer(agent)
+                self._start_wrapup_timer(agent, call.record.queue if call.record.queue_id else None)
             elif agent.state == "ringing":
                 agent.fire("offer_withdrawn")
             self._push_agent(agent)
@@ -350,7 +353,7 @@ class ContactCenter:
             agent.call_id = None
             if agent.state == "on_call":
                 agent.fire("call_ended")
-                self._start_wrapup_timer(agent)
+                self._start_wrapup_timer(agent, call.record.queue if call.record.queue_id else None)
             elif agent.state == "ringing":
                 agent.fire("offer_withdrawn")
                 self.request_routing()
@@ -420,8 +423,12 @@ class ContactCenter:
         if agent.state != "wrap_up":
             raise InvalidAction(f"nothing to wrap up: {agent.what} is {agent.state.replace('_', ' ')}")
         if call_id:
-            Interaction.update(wrapup_reason=reason[:128]).where(
-                (Interaction.id == call_id) & (Interaction.agent == agent_id)).execute()
+            record = Interaction.get_or_none(Interaction.id == call_id)
+            if record is None:
+                raise UnknownCall(f"no call {call_id}")
+            if record.agent_id != agent_id:
+                raise NotYourCall("you are not part of this call")
+            Interaction.update(wrapup_reason=reason[:128]).where(Interaction.id == call_id).execute()
         timer = self._timers.pop(agent_id, None)
         if timer is not None:
             timer.kill()
@@ -430,8 +437,10 @@ class ContactCenter:
         self.request_routing()
         return agent.as_dict()
 
-    def _start_wrapup_timer(self, agent: AgentMachine) -> None:
+    def _start_wrapup_timer(self, agent: AgentMachine, queue: Queue | None = None) -> None:
+        """Wrap-up ends by itself after the queue's wrap-up time (or the default)."""
         agent_id = agent.agent.id
+        seconds = queue.wrapup_seconds if queue is not None else self.settings.wrapup_seconds
 
         def expire():
             self._timers.pop(agent_id, None)
@@ -441,7 +450,7 @@ class ContactCenter:
                 self.request_routing()
 
         self._timers[agent_id] = gevent.spawn_later(
-            self.settings.wrapup_seconds, lambda: self.dispatcher.submit(f"agent:{agent_id}", expire))
+            seconds, lambda: self.dispatcher.submit(f"agent:{agent_id}", expire))
 
     # -- views -----------------------------------------------------------------------
     def agent_snapshot(self, agent_id: int) -> dict:
@@ -457,6 +466,8 @@ class ContactCenter:
             longest = max(((now - c.record.enqueued_at).total_seconds() for c in waiting), default=0)
             queues.append({"name": queue.name, "label": queue.label, "waiting": len(waiting),
                            "longest_wait": round(longest)})
+        for agent in Agent.select().where(Agent.id.not_in(list(self.agents) or [0])):
+            self.agents[agent.id] = AgentMachine(agent)
         return {"agents": [m.as_dict() for m in self.agents.values()], "queues": queues,
                 "calls": [c.as_dict() for c in self.by_id.values()]}
 

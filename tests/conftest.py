@@ -46,6 +46,8 @@ def database(settings):
     yield db
     if not proxy.is_closed():
         proxy.close()
+    # every pooled connection, including those of greenlets that are gone
+    db.close_all()
 
 
 @dataclass

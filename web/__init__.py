@@ -13,6 +13,7 @@ import os
 import secrets
 from typing import Any
 
+from controller.db import release_connection
 from flask import Flask
 from flask_socketio import SocketIO
 
@@ -52,6 +53,11 @@ def create_app(cc: Any, settings: Any, *, secret_key_file: str = DEFAULT_SECRET_
     app.register_blueprint(agent.bp)
     app.register_blueprint(supervisor.bp)
     app.register_blueprint(api.bp)
+
+    @app.teardown_request
+    def _release_db(_exc):
+        # each request runs in its own greenlet: give its pooled connection back
+        release_connection()
 
     # same-origin only (the default): another site cannot open a socket with our cookie
     socketio = SocketIO(app, async_mode="gevent", json=SocketJson, manage_session=False)
