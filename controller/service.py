@@ -344,10 +344,10 @@ class ContactCenter:
         call.record.ended_at = utcnow()
         call.record.end_reason = reason[:64]
         call.fire(trigger)
-        for other in call.legs.values():
-            if other.alive:
-                other.alive = False
-                self._kill(other.uuid)
+        # states first, then the commands: sending a command yields to other greenlets
+        leftovers = [leg for leg in call.legs.values() if leg.alive]
+        for leg in leftovers:
+            leg.alive = False
         agent = self.agents.get(call.record.agent_id)
         if agent is not None and agent.call_id == call.id:
             agent.call_id = None
@@ -360,6 +360,8 @@ class ContactCenter:
             self._push_agent(agent)
         self._push_call(call, "call_ended")
         self._untrack(key)
+        for leg in leftovers:
+            self._kill(leg.uuid)
 
     def _kill(self, uuid: str) -> None:
         try:

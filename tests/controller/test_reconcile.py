@@ -75,7 +75,7 @@ def test_controller_restart_adopts_live_calls_and_finishes_gone_ones(live_center
         assert restarted.agents[people.alice.id].state == "on_call"
         simulator.hangup(kept)
         wait(lambda: Interaction.get_by_id(kept_call.id).state == "ended", what="adopted call ends")
-        assert restarted.agents[people.alice.id].state == "wrap_up"
+        wait(lambda: restarted.agents[people.alice.id].state == "wrap_up", what="agent in wrap-up")
     finally:
         restarted.stop()
 
