@@ -1,9 +1,13 @@
 """ESL ingest throughput: the controller's full path vs greenswitch's bare read loop.
 
-Both read the same bytes from a socket: the event frames of a stream recorded from
-FreeSWITCH 1.10 (tests/traces/11-esl-protocol/raw.bin), repeated with fresh channel
-uuids per copy (same length, so every Content-Length stays true) so that each copy is
-a new call to the controller.
+Both read the same bytes from a socket, repeated with fresh channel uuids per copy (same
+length, so every Content-Length stays true) so that each copy is a new call:
+
+- ``raw``: the event frames of the byte stream recorded on FreeSWITCH 1.10's event socket
+  (tests/traces/11-esl-protocol/raw.bin; ~2.9 KB, ~72 headers per event, many small API events);
+- ``calls``: every event of trace 02 (six inbound calls bridged to an agent; ~4 KB, ~100
+  headers per event), recorded from FreeSWITCH 1.10 and put back on the wire with the
+  simulator's switch_url_encode (which reproduces raw.bin byte for byte).
 
 - controller: socket -> frame reader -> lazy event parse -> per-call dispatch ->
   ContactCenter handler (a new inbound call queued and persisted, legs updated, the
@@ -11,7 +15,7 @@ a new call to the controller.
 - greenswitch: its own ``receive_events`` loop (readline, unquote the whole frame,
   split lines) until every event is on its queue, no handlers.
 
-Prints events/s for each and their ratio. Usage: ``python bench/esl_ingest.py [copies]``.
+Prints events/s for each and their ratio. Usage: ``python bench/esl_ingest.py [raw|calls] [copies]``.
 """
 from __future__ import annotations
 
@@ -40,6 +44,8 @@ from controller.events import FrameReader  # noqa: E402
 from controller.models import Queue  # noqa: E402
 from controller.service import ContactCenter  # noqa: E402
 
+CALLS = os.path.join(os.path.dirname(__file__), "..", "tests", "traces", "02-originate-agent-bridge",
+                     "events.jsonl.gz")
 RAW = os.path.join(os.path.dirname(__file__), "..", "tests", "traces", "11-esl-protocol", "raw.bin")
 UUID = re.compile(rb"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
@@ -53,6 +59,29 @@ def recorded_events() -> list[bytes]:
     for frame in frames:
         if frame.content_type == "text/event-plain":
             out.append(b"Content-Length: %d\nContent-Type: text/event-plain\n\n" % len(frame.body) + frame.body)
+    return out
+
+
+def recorded_call_events() -> list[bytes]:
+    """Trace 02's events (HEARTBEAT excluded by the capture) as plain frames."""
+    import gzip
+    import json
+
+    from fssim.wire import event_frame
+
+    out = []
+    with gzip.open(CALLS, "rt") as f:
+        for line in f:
+            rec = json.loads(line)
+            if rec["content_type"] != "text/event-plain":
+                continue
+            headers = []
+            for name, value in rec["headers"].items():
+                if name == "Content-Length":
+                    continue
+                for v in value if isinstance(value, list) else [value]:
+                    headers.append((name, v))
+            out.append(event_frame("plain", headers, rec["body"]))
     return out
 
 
@@ -125,14 +154,15 @@ def bench_greenswitch(stream: bytes, n_events: int) -> float:
 
 
 def main() -> None:
-    copies = int(sys.argv[1]) if len(sys.argv) > 1 else 200
-    frames = recorded_events()
+    which = sys.argv[1] if len(sys.argv) > 1 else "raw"
+    frames = {"raw": recorded_events, "calls": recorded_call_events}[which]()
+    copies = int(sys.argv[2]) if len(sys.argv) > 2 else max(1, 20000 // len(frames))
     stream = build_stream(frames, copies)
     n = len(frames) * copies
     avg = len(stream) / n
     headers = sum(f.split(b"\n\n", 1)[1].count(b"\n") for f in frames) / len(frames)
     print(f"stream: {n} events, {len(stream) / 1e6:.1f} MB, {avg:.0f} bytes and ~{headers:.0f} headers per event "
-          f"(recorded FreeSWITCH 1.10.12, {copies} copies)")
+          f"(recorded FreeSWITCH 1.10.12, '{which}', {copies} copies)")
     gs = bench_greenswitch(stream, n)
     ours = bench_controller(stream, n)
     print(f"greenswitch bare read loop : {gs:>9,.0f} events/s")
