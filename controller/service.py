@@ -309,14 +309,7 @@ class ContactCenter:
         call.record.agent = None
         call.record.agent_uuid = None
         call.fire("requeue")
-        if agent is not None and agent.call_id == call.id:
-            agent.call_id = None
-            if agent.state == "on_call":
-                agent.fire("call_ended")
-                self._start_wrapup_timer(agent, call.record.queue if call.record.queue_id else None)
-            elif agent.state == "ringing":
-                agent.fire("offer_withdrawn")
-            self._push_agent(agent)
+        self._release_agent(agent, call)
         if call.record.queue_id:
             self._play_hold_music(call.record.customer_uuid, call.record.queue)
         self._push_call(call)
@@ -340,6 +333,19 @@ class ContactCenter:
         elif leg.role == "agent" and call.state == "connected":
             self._end(key, call, "agent_left", f"agent hung up ({cause})")
 
+    def _release_agent(self, agent: AgentMachine | None, call: CallMachine) -> None:
+        """The call no longer has this agent: wrap-up after talking, free again after ringing."""
+        if agent is None or agent.call_id != call.id:
+            return
+        agent.call_id = None
+        if agent.state == "on_call":
+            agent.fire("call_ended")
+            self._start_wrapup_timer(agent, call.record.queue if call.record.queue_id else None)
+        elif agent.state == "ringing":
+            agent.fire("offer_withdrawn")
+            self.request_routing()
+        self._push_agent(agent)
+
     def _end(self, key: str, call: CallMachine, trigger: str, reason: str) -> None:
         call.record.ended_at = utcnow()
         call.record.end_reason = reason[:64]
@@ -348,16 +354,7 @@ class ContactCenter:
         leftovers = [leg for leg in call.legs.values() if leg.alive]
         for leg in leftovers:
             leg.alive = False
-        agent = self.agents.get(call.record.agent_id)
-        if agent is not None and agent.call_id == call.id:
-            agent.call_id = None
-            if agent.state == "on_call":
-                agent.fire("call_ended")
-                self._start_wrapup_timer(agent, call.record.queue if call.record.queue_id else None)
-            elif agent.state == "ringing":
-                agent.fire("offer_withdrawn")
-                self.request_routing()
-            self._push_agent(agent)
+        self._release_agent(self.agents.get(call.record.agent_id), call)
         self._push_call(call, "call_ended")
         self._untrack(key)
         for leg in leftovers:
