@@ -285,13 +285,17 @@ class ContactCenter:
         except EslError as exc:
             log.error("bridging %s failed: %s", call.what, exc)
 
-    def _offer_failed(self, call: CallMachine, agent: AgentMachine, cause: str) -> None:
-        log.info("%s: offer to %s failed (%s); back to queue at its old position", call.what, agent.what, cause)
+    def _detach_agent_leg(self, call: CallMachine) -> None:
+        """Forget the call's agent and agent leg (the leg is gone or never answered)."""
         leg_uuid = call.record.agent_uuid
         call.legs.pop(leg_uuid, None)
         self.leg_keys.pop(leg_uuid, None)
         call.record.agent = None
         call.record.agent_uuid = None
+
+    def _offer_failed(self, call: CallMachine, agent: AgentMachine, cause: str) -> None:
+        log.info("%s: offer to %s failed (%s); back to queue at its old position", call.what, agent.what, cause)
+        self._detach_agent_leg(call)
         call.fire("offer_failed")
         agent.call_id = None
         agent.fire("no_answer")
@@ -303,11 +307,7 @@ class ContactCenter:
         """Put a live customer back in the queue at the old position (its agent leg is gone)."""
         log.info("%s: back to the queue: %s", call.what, why)
         agent = self.agents.get(call.record.agent_id)
-        leg_uuid = call.record.agent_uuid
-        call.legs.pop(leg_uuid, None)
-        self.leg_keys.pop(leg_uuid, None)
-        call.record.agent = None
-        call.record.agent_uuid = None
+        self._detach_agent_leg(call)
         call.fire("requeue")
         self._release_agent(agent, call)
         if call.record.queue_id:
