@@ -16,9 +16,13 @@ class AgentMachine(Machine):
         ("make_available", ("idle", "rona", "available"), "available"),
         ("make_idle", ("available", "idle", "rona"), "idle"),
         ("logout", ("available", "idle", "rona", "logged_out"), "logged_out"),
-        ("offer", "available", "ringing"),
+        ("offer", ("available", "idle"), "ringing"),
         ("no_answer", "ringing", "rona"),
         ("offer_withdrawn", "ringing", "available"),
+        ("offer_withdrawn_idle", "ringing", "idle"),
+        # a consulted agent leaves a consultation without wrap-up (not their contact)
+        ("released", "on_call", "available"),
+        ("released_idle", "on_call", "idle"),
         ("connect", ("ringing", "on_call"), "on_call"),
         ("call_ended", ("on_call", "ringing"), "wrap_up"),
         ("wrap_up_done", "wrap_up", "available"),
@@ -30,6 +34,20 @@ class AgentMachine(Machine):
         super().__init__(agent.state, f"agent {agent.username}")
         self.agent = agent
         self.call_id: str | None = None
+        #: the state an agent returns to when a direct offer (transfer, consult) ends
+        #: without a call of their own: an idle agent who takes a consult stays idle
+        self.return_to = "available"
+
+    def take_offer(self) -> None:
+        self.return_to = "idle" if self.state == "idle" else "available"
+        self.fire("offer")
+
+    def withdraw_offer(self) -> None:
+        self.fire("offer_withdrawn_idle" if self.return_to == "idle" else "offer_withdrawn")
+
+    def release(self) -> None:
+        """Off a call that was not theirs to wrap up (a consultation)."""
+        self.fire("released_idle" if self.return_to == "idle" else "released")
 
     def on_transition(self, source: str, trigger: str, dest: str) -> None:
         now = utcnow()
@@ -39,7 +57,7 @@ class AgentMachine(Machine):
             # longest-idle routing counts from the moment the agent became free
             self.agent.idle_since = now
             fields[Agent.idle_since] = now
-        if trigger not in ("make_idle",):
+        if trigger not in ("make_idle", "offer_withdrawn_idle", "released_idle"):
             self.agent.state_reason = ""
             fields[Agent.state_reason] = ""
         Agent.update(fields).where(Agent.id == self.agent.id).execute()

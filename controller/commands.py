@@ -129,3 +129,36 @@ def record(uuid: str, action: str, path: str) -> str:
 
 def show_channels() -> str:
     return "show channels as json"
+
+
+_INLINE_ARG = re.compile(r"^[A-Za-z0-9_./:@+#*%=-]{1,200}$")
+
+
+def transfer_inline(uuid: str, app: str, arg: str, *, leg: str = "") -> str:
+    """``uuid_transfer <uuid> [-both] <app>:<arg> inline``: run one application now.
+
+    Used to move a customer to its own hold music (``endless_playback``) and legs into a
+    conference. The inline dialplan splits on commas and spaces, so neither may appear.
+    """
+    if leg not in ("", "-bleg", "-both"):
+        raise UnsafeValue(f"not a transfer leg: {leg!r}")
+    if not re.match(r"^[a-z_]{2,40}$", app):
+        raise UnsafeValue(f"not an application name: {app!r}")
+    if not _INLINE_ARG.match(arg):
+        raise UnsafeValue(f"not a safe inline argument: {arg!r}")
+    flag = f"{leg} " if leg else ""
+    return f"uuid_transfer {checked_uuid(uuid)} {flag}{app}:{arg} inline"
+
+
+def conference_room(name: str, profile: str = "default") -> str:
+    """The ``conference`` application argument for a room of ours."""
+    if not re.match(r"^[A-Za-z0-9_-]{1,64}$", name) or not re.match(r"^[A-Za-z0-9_-]{1,64}$", profile):
+        raise UnsafeValue(f"not a safe conference name: {name!r}@{profile!r}")
+    return f"{name}@{profile}"
+
+
+def phone_event(uuid: str, event: str = "talk") -> str:
+    """``uuid_phone_event``: ask the phone of a ringing leg to answer (``talk``) or hold."""
+    if event not in ("talk", "hold"):
+        raise UnsafeValue(f"not a phone event: {event!r}")
+    return f"uuid_phone_event {checked_uuid(uuid)} {event}"

@@ -43,6 +43,12 @@ class Settings:
     wrapup_seconds: float = 30.0
     demo_call_interval: float = 20.0
     demo_hangup_after: float = 90.0
+    hold_music: str = "local_stream://moh"
+    gateway: str = "carrier"
+    default_region: str = "US"
+    caller_id_number: str = "0000000000"
+    conference_profile: str = "default"
+    privacy_shield_seconds: int = 30
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
@@ -62,4 +68,10 @@ class Settings:
             wrapup_seconds=float(env.get("SWITCHDESK_WRAPUP_SECONDS", cls.wrapup_seconds)),
             demo_call_interval=float(env.get("SWITCHDESK_DEMO_CALL_INTERVAL", cls.demo_call_interval)),
             demo_hangup_after=float(env.get("SWITCHDESK_DEMO_HANGUP_AFTER", cls.demo_hangup_after)),
+            hold_music=env.get("SWITCHDESK_HOLD_MUSIC", cls.hold_music),
+            gateway=env.get("SWITCHDESK_GATEWAY", cls.gateway),
+            default_region=env.get("SWITCHDESK_DEFAULT_REGION", cls.default_region),
+            caller_id_number=env.get("SWITCHDESK_CALLER_ID", cls.caller_id_number),
+            conference_profile=env.get("SWITCHDESK_CONFERENCE_PROFILE", cls.conference_profile),
+            privacy_shield_seconds=int(env.get("SWITCHDESK_PRIVACY_SHIELD_SECONDS", cls.privacy_shield_seconds)),
         )

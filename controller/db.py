@@ -66,6 +66,30 @@ def create_tables() -> None:
     from . import models  # models import this module: import here to avoid a cycle
 
     database.create_tables(models.ALL_MODELS, safe=True)
+    _add_missing_columns(models.ALL_MODELS)
+
+
+def _add_missing_columns(all_models) -> None:
+    """A database made by an older version gets the columns added since (new fields have
+    defaults or are nullable), so ``make run`` keeps working on the same ``var/`` database."""
+    from playhouse.migrate import migrate, PostgresqlMigrator, SqliteMigrator
+
+    db = database.obj
+    migrator = PostgresqlMigrator(db) if isinstance(db, peewee.PostgresqlDatabase) else SqliteMigrator(db)
+    operations = []
+    for model in all_models:
+        table = model._meta.table_name
+        present = {column.name for column in db.get_columns(table)}
+        for field in model._meta.sorted_fields:
+            if field.column_name not in present:
+                if not field.null and field.default is None:
+                    log.error("cannot add column %s.%s (no default): recreate the database", table,
+                              field.column_name)
+                    continue
+                log.info("adding column %s.%s", table, field.column_name)
+                operations.append(migrator.add_column(table, field.column_name, field))
+    if operations:
+        migrate(*operations)
 
 
 def _make_psycopg2_cooperative() -> None:

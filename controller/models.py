@@ -51,6 +51,8 @@ class Agent(BaseModel):
     password_hash = peewee.CharField(max_length=255)
     role = peewee.CharField(max_length=16, default="agent")
     team = peewee.CharField(max_length=64, default="")
+    #: presented to external parties this agent calls (empty: the queue's, then the DID)
+    caller_id_number = peewee.CharField(max_length=32, default="")
     #: persisted so that a restarted controller knows who was available
     state = peewee.CharField(max_length=16, default="logged_out")
     state_reason = peewee.CharField(max_length=64, default="")
@@ -97,6 +99,26 @@ class Interaction(BaseModel):
     variables = JSONField(default=dict)
 
 
+class Recording(BaseModel):
+    """One recording of an interaction: a WAV file whose timeline is kept (pauses are silence)."""
+
+    interaction = peewee.ForeignKeyField(Interaction, backref="recordings", on_delete="CASCADE")
+    path = peewee.CharField(max_length=255)
+    agent = peewee.ForeignKeyField(Agent, null=True, backref="recordings", on_delete="SET NULL")
+    started_at = peewee.DateTimeField(default=utcnow, index=True)
+    stopped_at = peewee.DateTimeField(null=True)
+
+
+class RecordingTag(BaseModel):
+    """A text note at an offset of a recording; searchable later."""
+
+    recording = peewee.ForeignKeyField(Recording, backref="tags", on_delete="CASCADE")
+    offset_seconds = peewee.FloatField()
+    text = peewee.CharField(max_length=256, index=True)
+    agent = peewee.ForeignKeyField(Agent, null=True, on_delete="SET NULL")
+    created_at = peewee.DateTimeField(default=utcnow)
+
+
 class InteractionEvent(BaseModel):
     """The history of an interaction: every state transition, for audit and reports."""
 
@@ -107,4 +129,4 @@ class InteractionEvent(BaseModel):
     dest = peewee.CharField(max_length=24)
 
 
-ALL_MODELS = [Queue, Agent, AgentQueue, Interaction, InteractionEvent]
+ALL_MODELS = [Queue, Agent, AgentQueue, Interaction, InteractionEvent, Recording, RecordingTag]

@@ -12,6 +12,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from . import commands
+from .models import utcnow
 from .esl import EslError
 
 if TYPE_CHECKING:
@@ -36,9 +37,12 @@ def reconcile_channels(cc: "ContactCenter") -> None:
     adopted, finished, requeued, found = [], [], [], []
     for key, call in list(cc.calls.items()):
         customer = call.record.customer_uuid
-        if customer and customer in live:
-            agent_uuid = call.record.agent_uuid
-            if call.state in ("offering", "connected") and agent_uuid and agent_uuid not in live:
+        agent_uuid = call.record.agent_uuid
+        if call.state == "dialing" and (customer in live or agent_uuid in live or _just_placed(call)):
+            # an outbound call whose legs are still being created: its jobs will tell
+            adopted.append(call.id)
+        elif customer and customer in live:
+            if call.state in AGENT_NEEDED and agent_uuid and agent_uuid not in live:
                 requeued.append(call.id)
                 cc.dispatcher.submit(key, lambda c=call: _requeue(cc, c))
             else:
@@ -63,6 +67,11 @@ def reconcile_channels(cc: "ContactCenter") -> None:
     cc.request_routing()
 
 
+def _just_placed(call) -> bool:
+    """An outbound call placed moments ago may have no channel yet: its originate jobs decide."""
+    return (utcnow() - call.record.enqueued_at).total_seconds() < 60
+
+
 def _finish(cc: "ContactCenter", key: str, call) -> None:
     if call.state == "ended":
         return
@@ -71,6 +80,10 @@ def _finish(cc: "ContactCenter", key: str, call) -> None:
     cc._end(key, call, "lost", "channel gone while the controller was disconnected")
 
 
+#: states in which the customer is lost without the agent's leg: re-queued when it is gone
+AGENT_NEEDED = ("offering", "connected", "held", "consulting", "consult_held")
+
+
 def _requeue(cc: "ContactCenter", call) -> None:
-    if call.state in ("offering", "connected"):
+    if call.state in AGENT_NEEDED:
         cc.requeue(call, "agent leg gone while the controller was disconnected")

@@ -12,11 +12,16 @@ import uuid as uuidlib
 from typing import Callable
 
 import gevent
+import gevent.event
 import peewee
 
 from . import commands
 from .agents import SELECTABLE, AgentMachine
 from .calls import CallMachine, Leg
+from .calls.control import CallControl
+from .calls.errors import BadInput, BadTarget, NotYourCall, SwitchRefused, TargetUnavailable, UnknownCall
+from .calls.outbound import OutboundCalls
+from .calls.recording import RecordingControl
 from .calls.store import insert_interaction
 from .config import Settings
 from .db import release_connection
@@ -33,15 +38,10 @@ ROUTER = "router"
 Push = Callable[[str, str, dict], None]
 
 
-class NotYourCall(Exception):
-    """An agent tried to act on a call they are not part of."""
+__all__ = ["ContactCenter", "NotYourCall", "UnknownCall", "TargetUnavailable", "BadInput", "BadTarget", "SwitchRefused"]
 
 
-class UnknownCall(Exception):
-    """No call has that id."""
-
-
-class ContactCenter:
+class ContactCenter(CallControl, OutboundCalls, RecordingControl):
     """One per process: owns the ESL client, the call and agent machines and routing.
 
     :param settings: see :mod:`controller.config`
@@ -108,6 +108,7 @@ class ContactCenter:
         release_connection()
 
     def _track(self, call: CallMachine, key: str) -> None:
+        call.key = key
         self.calls[key] = call
         self.by_id[call.id] = call
         for uuid in call.legs:
@@ -138,10 +139,10 @@ class ContactCenter:
         self._push("supervisors", "agent_state", payload)
 
     def _push_call(self, call: CallMachine, event: str = "call") -> None:
-        payload = call.as_dict()
-        if call.record.agent_id:
-            self._push(f"agent:{call.record.agent_id}", event, payload)
-        self._push("supervisors", event, payload)
+        """The call's state to every agent on it (each sees their own actions) and supervisors."""
+        for agent_id in call.agent_ids():
+            self._push(f"agent:{agent_id}", event, call.as_dict(agent_id))
+        self._push("supervisors", event, call.as_dict())
 
     # -- ESL in ----------------------------------------------------------------------
     def on_event(self, event: Event) -> None:
@@ -178,9 +179,11 @@ class ContactCenter:
         if name == "CHANNEL_ANSWER":
             leg.answered = True
         elif name == "CHANNEL_BRIDGE":
-            if call.state == "offering":
+            if call.state == "offering" and leg.role in ("customer", "agent"):
                 self._connected(call)
         elif name == "CHANNEL_HANGUP":
+            if not leg.alive:
+                return  # a leg we already let go of (released, cancelled)
             leg.alive = False
             self._leg_gone(key, call, leg, event.get("Hangup-Cause", ""))
 
@@ -196,10 +199,18 @@ class ContactCenter:
         call = CallMachine(record, queue.name)
         self._track(call, uuid)
         call.fire("enqueue")
+        self._keep_on_bridge_end(uuid)
         self._play_hold_music(uuid, queue)
         self._push_call(call)
         self.request_routing()
         return call
+
+    def _keep_on_bridge_end(self, uuid: str) -> None:
+        """The customer parks, not hangs up, when an agent leg leaves the bridge (trace 05)."""
+        try:
+            self.esl.api(commands.setvar(uuid, "park_after_bridge", "true"))
+        except EslError as exc:
+            log.warning("could not set park_after_bridge on %s: %s", uuid, exc)
 
     def _play_hold_music(self, uuid: str, queue: Queue) -> None:
         try:
@@ -229,18 +240,18 @@ class ContactCenter:
                 continue
             agent = min(candidates, key=lambda m: m.agent.idle_since)
             del available[agent.agent.id]
-            agent.fire("offer")
+            agent.take_offer()
             agent.call_id = call.id
             self._push_agent(agent)
             self.dispatcher.submit(self._key_of(call), lambda c=call, a=agent: self._offer(c, a))
 
     def _key_of(self, call: CallMachine) -> str:
-        return call.record.customer_uuid or call.record.agent_uuid
+        return call.key
 
     def _offer(self, call: CallMachine, agent: AgentMachine) -> None:
         if call.state != "queued":
             agent.call_id = None
-            agent.fire("offer_withdrawn")
+            agent.withdraw_offer()
             self._push_agent(agent)
             self.request_routing()
             return
@@ -248,8 +259,8 @@ class ContactCenter:
         leg_uuid = str(uuidlib.uuid4())
         record.agent = agent.agent
         record.agent_uuid = leg_uuid
-        call.legs[leg_uuid] = Leg(leg_uuid, "agent")
-        self.leg_keys[leg_uuid] = self._key_of(call)
+        call.legs[leg_uuid] = Leg(leg_uuid, "agent", agent_id=agent.agent.id)
+        self.leg_keys[leg_uuid] = call.key
         call.fire("offer")
         self._push_call(call)
         variables = {
@@ -298,7 +309,10 @@ class ContactCenter:
         self._detach_agent_leg(call)
         call.fire("offer_failed")
         agent.call_id = None
-        agent.fire("no_answer")
+        if agent.return_to == "idle":
+            agent.withdraw_offer()  # an idle agent who was sent a transfer is not in RONA
+        else:
+            agent.fire("no_answer")
         self._push_agent(agent)
         self._push_call(call)
         self.request_routing()
@@ -309,6 +323,8 @@ class ContactCenter:
         agent = self.agents.get(call.record.agent_id)
         self._detach_agent_leg(call)
         call.fire("requeue")
+        if agent is not None and agent.call_id == call.id:
+            self._push(f"agent:{agent.agent.id}", "call_ended", call.as_dict(agent.agent.id))
         self._release_agent(agent, call)
         if call.record.queue_id:
             self._play_hold_music(call.record.customer_uuid, call.record.queue)
@@ -322,15 +338,18 @@ class ContactCenter:
         if agent is not None:
             agent.fire("connect")
             self._push_agent(agent)
+        self._record_always(call)
         self._push_call(call)
 
     # -- ending --------------------------------------------------------------------------
     def _leg_gone(self, key: str, call: CallMachine, leg: Leg, cause: str) -> None:
         if call.state == "ended":
             return
-        if leg.role == "customer":
+        if leg.role == "customer" and call.state != "conference":
             self._end(key, call, "customer_left", f"customer hung up ({cause})")
-        elif leg.role == "agent" and call.state == "connected":
+        elif self._control_leg_gone(call, leg, cause):
+            return
+        elif leg.role == "agent" and call.state in ("connected", "dialing"):
             self._end(key, call, "agent_left", f"agent hung up ({cause})")
 
     def _release_agent(self, agent: AgentMachine | None, call: CallMachine) -> None:
@@ -342,9 +361,21 @@ class ContactCenter:
             agent.fire("call_ended")
             self._start_wrapup_timer(agent, call.record.queue if call.record.queue_id else None)
         elif agent.state == "ringing":
-            agent.fire("offer_withdrawn")
+            agent.withdraw_offer()
             self.request_routing()
         self._push_agent(agent)
+
+    def _release_consulted(self, agent: AgentMachine | None, call: CallMachine) -> None:
+        """A consulted (or called) agent leaves the call: no wrap-up, it was not their contact."""
+        if agent is None or agent.call_id != call.id:
+            return
+        agent.call_id = None
+        if agent.state == "ringing":
+            agent.withdraw_offer()
+        elif agent.state == "on_call":
+            agent.release()
+        self._push_agent(agent)
+        self.request_routing()
 
     def _end(self, key: str, call: CallMachine, trigger: str, reason: str) -> None:
         call.record.ended_at = utcnow()
@@ -354,8 +385,12 @@ class ContactCenter:
         leftovers = [leg for leg in call.legs.values() if leg.alive]
         for leg in leftovers:
             leg.alive = False
-        self._release_agent(self.agents.get(call.record.agent_id), call)
+        helpers = [self.agents.get(a) for a in call.agent_ids() - {call.record.agent_id}]
         self._push_call(call, "call_ended")
+        self._release_agent(self.agents.get(call.record.agent_id), call)
+        for helper in helpers:
+            self._release_consulted(helper, call)
+        self._recording_ended(call)
         self._untrack(key)
         for leg in leftovers:
             self._kill(leg.uuid)
@@ -403,19 +438,65 @@ class ContactCenter:
         call = self.by_id.get(call_id)
         if call is None:
             raise UnknownCall(f"no live call {call_id}")
-        if agent_id is not None and call.record.agent_id != agent_id:
+        if agent_id is not None and agent_id not in call.agent_ids():
             raise NotYourCall("you are not part of this call")
         return call
 
-    def hangup(self, call_id: str, agent_id: int | None) -> None:
+    def call_view(self, call_id: str, agent_id: int | None) -> dict:
+        return self.call_for_agent(call_id, agent_id).as_dict(agent_id)
+
+    def _act_on(self, call_id: str, agent_id: int | None, action, *, roles=("owner", "supervisor")) -> dict:
+        """Run ``action(call)`` on the call's queue (ordered with its events); its result or error."""
         call = self.call_for_agent(call_id, agent_id)
+        role = call.role_of(agent_id)
+        if role not in roles:
+            raise NotYourCall("only the agent who owns the call can do that")
+        result = gevent.event.AsyncResult()
+
+        def run():
+            try:
+                if call.state == "ended":
+                    raise UnknownCall(f"no live call {call_id}")
+                action(call)
+                result.set(call.as_dict(agent_id))
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                result.set_exception(exc)
+
+        self.dispatcher.submit(call.key, run)
+        return result.get(timeout=self.settings.command_timeout * 3)
+
+    def hangup(self, call_id: str, agent_id: int | None) -> dict:
+        """End the call; in a conference or a consultation, leave it (the others stay)."""
+        return self._act_on(call_id, agent_id, lambda call: self._hangup(call, agent_id),
+                            roles=("owner", "consulted", "peer", "supervisor"))
+
+    def _hangup(self, call: CallMachine, agent_id: int | None) -> None:
+        role = call.role_of(agent_id)
+        if role == "consulted":
+            consult = call.consult
+            if consult is None or consult.phase == "ringing":
+                raise InvalidAction("cannot hang up: the consultation has not been answered yet")
+            self._kill(consult.uuid)  # its hangup event ends the consultation (or leaves the conference)
+            return
+        if call.state == "held":
+            raise InvalidAction("cannot hang up: the customer is on hold; take them off hold first",
+                                state="held", trigger="hangup")
+        if call.state == "conference" and role == "owner":
+            self._kill(self._agent_leg(call).uuid)
+            return
         if not call.can("hangup"):
             call.fire("hangup")  # raises the readable InvalidAction
-        self.dispatcher.submit(self._key_of(call), lambda: self._hangup(call))
+        self._end(call.key, call, "hangup", "agent ended the call" if role == "owner" else "supervisor ended it")
 
-    def _hangup(self, call: CallMachine) -> None:
-        if call.can("hangup"):
-            self._end(self._key_of(call), call, "hangup", "agent ended the call")
+    def accept(self, call_id: str, agent_id: int | None) -> dict:
+        """The agent takes the offer from the desktop: their phone is asked to answer."""
+        return self._act_on(call_id, agent_id, self._accept, roles=("owner",))
+
+    def _accept(self, call: CallMachine) -> None:
+        if call.state != "offering":
+            raise InvalidAction(f"cannot accept: {call.what} is {call.LABELS.get(call.state, call.state)}",
+                                state=call.state, trigger="accept")
+        self._command(commands.phone_event(self._agent_leg(call).uuid, "talk"))
 
     def wrap_up(self, call_id: str | None, agent_id: int, reason: str = "") -> dict:
         agent = self.agent(agent_id)
@@ -454,7 +535,7 @@ class ContactCenter:
     # -- views -----------------------------------------------------------------------
     def agent_snapshot(self, agent_id: int) -> dict:
         agent = self.agent(agent_id)
-        calls = [c.as_dict() for c in self.by_id.values() if c.record.agent_id == agent_id]
+        calls = [c.as_dict(agent_id) for c in self.by_id.values() if agent_id in c.agent_ids()]
         return {"agent": agent.as_dict(), "calls": calls}
 
     def supervisor_snapshot(self) -> dict:

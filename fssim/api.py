@@ -44,7 +44,7 @@ class Api:
             "uuid_dump": self.uuid_dump, "reloadxml": self.reloadxml,
             "global_setvar": self.global_setvar, "global_getvar": self.global_getvar,
             "hupall": self.hupall, "originate": self.originate, "uuid_kill": self.uuid_kill,
-            "uuid_answer": self.uuid_answer, "uuid_park": self.uuid_park, "uuid_bridge": self.uuid_bridge,
+            "uuid_answer": self.uuid_answer, "uuid_phone_event": self.uuid_phone_event, "uuid_park": self.uuid_park, "uuid_bridge": self.uuid_bridge,
             "uuid_transfer": lambda a: transfer.uuid_transfer(self.switch, words(a)),
             "uuid_hold": lambda a: hold.uuid_hold(self.switch, a.split()),
             "uuid_broadcast": self.uuid_broadcast,
@@ -216,6 +216,17 @@ class Api:
             self.switch.pre_answer(channel)
         self.switch.answer(channel)
         return "+OK\n"
+
+    def uuid_phone_event(self, args):
+        """mod_commands: ``+OK Success`` once the message is delivered, else ``-ERR Operation Failed``."""
+        parts = args.split()
+        if not parts:
+            return "-USAGE: <uuid>\n"
+        channel = self.switch.get(parts[0])
+        if channel is None:
+            return "-ERR Operation Failed\n"
+        originate.phone_event(self.switch, channel, parts[1] if len(parts) > 1 else "")
+        return "+OK Success\n"
 
     def uuid_park(self, args):
         channel = self.switch.get(args.split()[0]) if args else None

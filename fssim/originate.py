@@ -123,7 +123,7 @@ def ring_ended(switch, channel):
 
 
 def _answered(switch, channel):
-    if not channel.alive:
+    if not channel.alive or channel.answered_at is not None:
         return
     channel.profile.network_addr = "127.0.0.1"
     switch.answer(channel)
@@ -171,3 +171,12 @@ def cancel_dialplan_bridge(switch, channel, app, reason):
     b_leg = app.state.get("b_leg")
     if b_leg is not None and b_leg.alive and b_leg.answered_at is None:
         switch.hangup(b_leg, "ORIGINATOR_CANCEL")
+
+
+def phone_event(switch, channel, event):
+    """``uuid_phone_event <uuid> talk``: a ringing phone that supports remote answer
+    (sofia's NOTIFY Event: talk) answers now; one set never to answer ignores it."""
+    behaviour = channel.party
+    if event == "talk" and channel.alive and channel.direction == "outbound" and channel.answered_at is None \
+            and behaviour is not None and behaviour.behaviour == "answer":
+        switch.later(channel, 0.05, _answered, switch, channel)

@@ -17,7 +17,7 @@ from controller.db import release_connection
 from flask import Flask
 from flask_socketio import SocketIO
 
-from . import agent, api, auth, realtime, supervisor
+from . import agent, api, auth, calls_api, realtime, supervisor  # noqa: F401 - calls_api adds routes to api.bp
 from .jsonio import SocketJson, json_default
 
 log = logging.getLogger(__name__)

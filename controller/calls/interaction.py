@@ -1,7 +1,24 @@
-"""One interaction (a customer contact) and its state machine."""
+"""One interaction (a customer contact), its legs and its state machine.
+
+States (the desktop shows them as Ringing, Connected, On hold, Consulting, Consult on
+hold, Conference):
+
+- ``new`` -> ``queued`` (waiting, hold music) -> ``offering`` (an agent's phone rings)
+  -> ``connected`` (customer and agent bridged);
+- ``dialing``: an outbound call, the agent's phone rings first, then the customer's;
+- ``held``: the customer listens to hold music on its own (not bridged), the agent's
+  leg is parked; either can hang up without taking the other down;
+- ``consulting``: the customer is held with music while the agent calls (or talks to)
+  a consulted party; ``consult_held``: the agent is back with the customer and the
+  consulted party is the one held with music;
+- ``conference``: customer, agent and consulted party in one conference room;
+- ``transferring`` / ``transferred``: the customer is being connected to / talks to an
+  external number with no agent left on the call;
+- ``ended``.
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..machine import Machine, table
 from ..models import Interaction
@@ -16,23 +33,76 @@ class Leg:
     role: str  # customer, agent, consult
     answered: bool = False
     alive: bool = True
+    agent_id: int | None = None
+
+
+@dataclass
+class Consult:
+    """The consulted party of an interaction (at most one at a time)."""
+
+    uuid: str
+    kind: str  # agent, number, queue
+    label: str  # who it is, as the desktop shows it
+    agent_id: int | None = None
+    phase: str = "ringing"  # ringing, talking, held
+    #: set when the agent cancelled: the leg's end must not be read as a decline
+    cancelled: bool = False
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "label": self.label, "agent_id": self.agent_id, "phase": self.phase,
+                "answered": self.phase != "ringing"}
+
+
+#: what the agent who owns the call may do in each state (the API still checks each one)
+OWNER_ACTIONS = {
+    "offering": ["accept"],
+    "dialing": ["hangup"],
+    "connected": ["hold", "hangup", "transfer", "consult", "record", "data"],
+    "held": ["unhold", "transfer", "consult", "record", "data"],
+    "consulting": ["consult_cancel", "consult_complete", "consult_conference", "consult_swap", "record", "data"],
+    "consult_held": ["consult_cancel", "consult_complete", "consult_conference", "consult_swap", "record",
+                     "data"],
+    "conference": ["hangup", "record", "data"],
+}
+#: consult actions that need the consulted party to have answered
+NEEDS_ANSWER = ("consult_complete", "consult_conference", "consult_swap")
 
 
 class CallMachine(Machine):
     """The interaction's state; persisted on every transition so a restart can pick it up."""
 
+    LIVE = ("new", "queued", "offering", "dialing", "connected", "held", "consulting", "consult_held",
+            "conference", "transferring", "transferred")
     TRANSITIONS = table([
         ("enqueue", "new", "queued"),
         ("offer", "queued", "offering"),
         ("offer_failed", "offering", "queued"),
-        ("requeue", ("offering", "connected"), "queued"),
-        ("connect", "offering", "connected"),
-        ("hangup", ("connected",), "ended"),
-        ("customer_left", ("new", "queued", "offering", "connected"), "ended"),
-        ("agent_left", ("connected",), "ended"),
-        ("lost", ("new", "queued", "offering", "connected"), "ended"),
+        ("requeue", ("offering", "connected", "held", "consulting", "consult_held", "transferring"), "queued"),
+        ("connect", ("offering", "dialing"), "connected"),
+        ("dial", "new", "dialing"),
+        ("hold", "connected", "held"),
+        ("unhold", "held", "connected"),
+        ("consult", ("connected", "held"), "consulting"),
+        ("consult_swap", "consulting", "consult_held"),
+        ("consult_resume", "consult_held", "consulting"),
+        ("consult_end", ("consulting", "consult_held"), "connected"),
+        ("complete_transfer", ("consulting", "consult_held"), "connected"),
+        ("complete_external", ("consulting", "consult_held"), "transferred"),
+        ("conference", ("consulting", "consult_held"), "conference"),
+        ("conference_left", "conference", "conference"),
+        ("transfer_external", ("connected", "held"), "transferring"),
+        ("external_answered", "transferring", "transferred"),
+        ("hangup", ("connected", "dialing", "conference", "transferred"), "ended"),
+        ("customer_left", LIVE, "ended"),
+        ("agent_left", ("connected", "dialing", "conference"), "ended"),
+        ("party_left", ("transferred", "transferring", "conference", "dialing"), "ended"),
+        ("dial_failed", "dialing", "ended"),
+        ("lost", LIVE, "ended"),
     ])
     LABELS = {"queued": "waiting in queue", "offering": "being offered to an agent", "connected": "connected",
+              "dialing": "still dialing", "held": "on hold", "consulting": "in a consultation",
+              "consult_held": "in a consultation (consulted party on hold)", "conference": "in a conference",
+              "transferring": "being transferred", "transferred": "transferred to an external number",
               "ended": "already ended"}
 
     def __init__(self, record: Interaction, queue_name: str | None = None):
@@ -40,10 +110,24 @@ class CallMachine(Machine):
         self.queue_name = queue_name
         self.record = record
         self.legs: dict[str, Leg] = {}
+        self.consult: Consult | None = None
+        #: conference room name while in ``conference``
+        self.room: str | None = None
+        #: the recording in progress (a dict the recording feature keeps), or None
+        self.recording: dict | None = None
+        self._recording_path: str | None = None
+        self._recording_started = None
+        self._shield = None
+        self._shield_timer = None
+        #: the agent called by an agent-to-agent call (their leg is the "customer" leg)
+        self.peer_agent_id: int | None = None
+        #: the dispatch queue of this call (its first leg's uuid), set when it is tracked
+        self.key: str = record.customer_uuid or record.agent_uuid or record.id
         if record.customer_uuid:
             self.legs[record.customer_uuid] = Leg(record.customer_uuid, "customer", answered=True)
-        if record.agent_uuid and record.state in ("offering", "connected"):
-            self.legs[record.agent_uuid] = Leg(record.agent_uuid, "agent", answered=record.state == "connected")
+        if record.agent_uuid and record.state not in ("new", "queued", "ended"):
+            self.legs[record.agent_uuid] = Leg(record.agent_uuid, "agent", answered=record.state != "offering",
+                                               agent_id=record.agent_id)
 
     @property
     def id(self) -> str:
@@ -55,11 +139,32 @@ class CallMachine(Machine):
                 return leg
         return None
 
+    def agent_ids(self) -> set[int]:
+        """Every agent who is part of the call now (owner and consulted agent)."""
+        ids = {self.record.agent_id} if self.record.agent_id else set()
+        if self.consult is not None and self.consult.agent_id:
+            ids.add(self.consult.agent_id)
+        if self.peer_agent_id:
+            ids.add(self.peer_agent_id)
+        return ids
+
+    def role_of(self, agent_id: int | None) -> str:
+        """``owner``, ``consulted`` or ``supervisor`` (None)."""
+        if agent_id is None:
+            return "supervisor"
+        if agent_id == self.record.agent_id:
+            return "owner"
+        if self.consult is not None and agent_id == self.consult.agent_id:
+            return "consulted"
+        if agent_id == self.peer_agent_id:
+            return "peer"
+        return "none"
+
     def on_transition(self, source: str, trigger: str, dest: str) -> None:
         self.record.state = dest
         write_transition(self.record, source, trigger, dest)
 
-    def as_dict(self) -> dict:
+    def as_dict(self, viewer: int | None = None) -> dict:
         r = self.record
         return {
             "id": r.id, "state": self.state, "queue": self.queue_name,
@@ -69,10 +174,40 @@ class CallMachine(Machine):
             "answered_at": r.answered_at.isoformat() + "Z" if r.answered_at else None,
             "ended_at": r.ended_at.isoformat() + "Z" if r.ended_at else None,
             "end_reason": r.end_reason,
-            "allowed": self.agent_actions(),
+            "held": self.state == "held",
+            "consult": self.consult.as_dict() if self.consult is not None else None,
+            "recording": dict(self.recording) if self.recording else None,
+            "role": self.role_of(viewer) if viewer is not None else "owner",
+            "allowed": self.agent_actions(viewer),
         }
 
-    def agent_actions(self) -> list[str]:
-        """Actions the desktop may offer now (the API still checks each one)."""
-        actions = {"connected": ["hangup"], "ended": []}.get(self.state, [])
+    def agent_actions(self, viewer: int | None = None) -> list[str]:
+        """Actions the desktop may offer now to ``viewer`` (the API still checks each one)."""
+        role = self.role_of(viewer) if viewer is not None else "owner"
+        if role == "peer":
+            return ["hangup"] if self.state == "connected" else []
+        if role == "consulted":
+            return ["hangup"] if self.state in ("consulting", "consult_held", "conference") and \
+                self.consult is not None and self.consult.phase != "ringing" else []
+        if role != "owner":
+            return []
+        actions = list(OWNER_ACTIONS.get(self.state, []))
+        consult = self.consult
+        if consult is not None and consult.phase == "ringing":
+            actions = [a for a in actions if a not in NEEDS_ANSWER]
+        if "record" in actions:
+            actions.remove("record")
+            actions += self.recording_actions()
         return actions
+
+    def recording_actions(self) -> list[str]:
+        always = bool(self.record.queue_id and self.record.queue.record_always)
+        rec = self.recording
+        if rec is None:
+            return [] if always else ["record_start"]
+        actions = [] if always else ["record_stop"]
+        if rec.get("paused"):
+            actions.append("record_resume")
+        elif self.state not in ("consulting", "consult_held", "conference"):
+            actions.append("record_pause")
+        return actions + ["record_tag"]
