@@ -124,3 +124,20 @@ def tag_recording(call_id: str):
     view = _do(lambda: cc.tag_recording(_call_id(call_id), _actor(), text))
     tag = view.pop("tag")
     return _answer(view, 201, tag=tag)
+
+
+@bp.get("/directory")
+@login_required
+def directory():
+    """Who and where a call can go: agents with their state, queues (for transfer/consult dialogs)."""
+    from controller.models import Agent, Queue
+
+    cc = contact_center()
+    agents = []
+    for record in Agent.select().where(Agent.role == "agent").order_by(Agent.name):
+        machine = cc.agent(record.id)
+        agents.append({"username": record.username, "name": record.name, "extension": record.extension,
+                       "team": record.team, "state": machine.state,
+                       "reachable": machine.state in ("available", "idle") and not machine.call_id})
+    queues = [{"name": q.name, "label": q.label or q.name} for q in Queue.select().order_by(Queue.name)]
+    return jsonify(agents=agents, queues=queues)
