@@ -36,3 +36,18 @@ chromium:
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
+
+# A real FreeSWITCH 1.10 in Docker with freeswitch/conf (docs/freeswitch.md):
+# start it, run the integration tests against it, stop it. ESL_PASSWORD defaults to ClueCon.
+FS_COMPOSE := docker compose -f freeswitch/docker-compose.yml
+
+.PHONY: fs-up fs-down fs-test
+
+fs-up:
+	$(FS_COMPOSE) up -d --wait
+
+fs-down:
+	$(FS_COMPOSE) down
+
+fs-test: install
+	FREESWITCH_ESL=esl://:$${ESL_PASSWORD:-ClueCon}@127.0.0.1:8021 $(VENV)/bin/python -m pytest -q -m integration

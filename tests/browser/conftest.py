@@ -18,8 +18,8 @@ import pytest
 from tests.conftest import chromium_path
 
 ROOT = Path(__file__).resolve().parents[2]
-#: screenshots of the desktop, described in docs/desktop.md
-SCREENSHOTS = ROOT / "docs" / "img"
+#: the pictures of docs/desktop.md, rewritten only when SWITCHDESK_UPDATE_DOC_IMAGES=1
+DOC_IMAGES = ROOT / "docs" / "img"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 #: demo passwords, as `switchdesk demo` prints them
@@ -133,6 +133,19 @@ def sign_in(page, username: str, password: str | None = None) -> None:
     page.click("#sign-in")
 
 
-def screenshot(page, name: str) -> None:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+@pytest.fixture(scope="session")
+def screenshot(tmp_path_factory):
+    """``screenshot(page, name)`` -> ``name.png`` in pytest's temporary folder, or in
+    docs/img when ``SWITCHDESK_UPDATE_DOC_IMAGES=1`` (so a test run leaves the tree clean)."""
+    if os.environ.get("SWITCHDESK_UPDATE_DOC_IMAGES") == "1":
+        folder = DOC_IMAGES
+        folder.mkdir(parents=True, exist_ok=True)
+    else:
+        folder = tmp_path_factory.mktemp("screenshots")
+
+    def take(page, name: str) -> Path:
+        path = folder / f"{name}.png"
+        page.screenshot(path=str(path))
+        return path
+
+    return take

@@ -6,7 +6,7 @@ import sqlite3
 
 import pytest
 
-from .conftest import screenshot, sign_in
+from .conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -17,14 +17,14 @@ def expect():
     return playwright_expect
 
 
-def test_wrong_password_is_refused(new_page):
+def test_wrong_password_is_refused(new_page, screenshot):
     page = new_page()
     sign_in(page, "alice", "wrong")
     expect()(page.locator("#login-error")).to_have_text("Wrong username or password.")
     screenshot(page, "login-refused")
 
 
-def test_agent_takes_a_call_from_offer_to_wrap_up(new_page, demo):
+def test_agent_takes_a_call_from_offer_to_wrap_up(new_page, demo, screenshot):
     check = expect()
     page = new_page()
     page.goto("/login")
@@ -79,7 +79,7 @@ def test_agent_takes_a_call_from_offer_to_wrap_up(new_page, demo):
     assert row == ("ended", "Follow-up needed")
 
 
-def test_supervisor_sees_agent_state_change_live(new_page):
+def test_supervisor_sees_agent_state_change_live(new_page, screenshot):
     check = expect()
     supervisor = new_page()
     sign_in(supervisor, "sam")
