@@ -1,4 +1,5 @@
-"""``switchdesk`` command line: ``serve`` (real FreeSWITCH), ``demo`` (the simulator), ``init-db``."""
+"""``switchdesk`` command line: ``serve`` (real FreeSWITCH), ``demo`` (the simulator), ``init-db``,
+``token`` (bearer tokens for the REST API)."""
 from __future__ import annotations
 
 from gevent import monkey
@@ -125,6 +126,41 @@ def cmd_init_db(args, settings: Settings) -> int:
     return 0
 
 
+def cmd_token(args, settings: Settings) -> int:
+    """``token create|list|revoke``: bearer tokens for integrations (see docs/api.md)."""
+    from web import tokens
+
+    open_database(settings.database_url)
+    create_tables()
+    if args.token_command == "create":
+        try:
+            row, token = tokens.issue(args.user, args.name)
+        except (LookupError, ValueError) as exc:
+            print(f"switchdesk token create: {exc}", file=sys.stderr)
+            return 1
+        print(f"token {row.id} ({row.name}) acts as {row.agent.username} ({row.agent.role}). "
+              "It is shown only now: switchdesk keeps only its hash.", file=sys.stderr)
+        print(token, flush=True)  # alone on stdout: TOKEN=$(switchdesk token create ...)
+        return 0
+    if args.token_command == "list":
+        rows = tokens.all_tokens()
+        if not rows:
+            print("no tokens")
+            return 0
+        print(f"{'id':>4}  {'name':<20} {'user':<12} {'created (UTC)':<19}  {'last used (UTC)':<19}  status")
+        for row in rows:
+            used = f"{row.last_used_at:%Y-%m-%d %H:%M:%S}" if row.last_used_at else "never"
+            print(f"{row.id:>4}  {row.name:<20} {row.agent.username:<12} {row.created_at:%Y-%m-%d %H:%M:%S}  "
+                  f"{used:<19}  {'revoked' if row.revoked else 'active'}")
+        return 0
+    row = tokens.revoke(args.id)
+    if row is None:
+        print(f"switchdesk token revoke: no token {args.id}", file=sys.stderr)
+        return 1
+    print(f"token {row.id} ({row.name}) of {row.agent.username} is revoked")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="switchdesk", description=__doc__)
     parser.add_argument("-v", "--verbose", action="store_true")
@@ -137,6 +173,17 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--call-interval", type=float, help="seconds between simulated customer calls (0: none)")
     demo.add_argument("--database", help="database URL (default DATABASE_URL or sqlite:///var/switchdesk.db)")
     sub.add_parser("init-db", help="create the database tables")
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument("--database", help="database URL (default DATABASE_URL or sqlite:///var/switchdesk.db)")
+    token = sub.add_parser("token", help="bearer tokens for integrations: create, list, revoke")
+    token_sub = token.add_subparsers(dest="token_command", required=True)
+    create = token_sub.add_parser("create", parents=[database],
+                                  help="make a token that acts as a user; prints it once")
+    create.add_argument("--user", required=True, help="username the token acts as (with that user's role)")
+    create.add_argument("--name", required=True, help="what the token is for, e.g. crm")
+    token_sub.add_parser("list", parents=[database], help="list tokens (never the tokens themselves)")
+    revoke = token_sub.add_parser("revoke", parents=[database], help="revoke a token for good")
+    revoke.add_argument("id", type=int, help="the token's id, from `switchdesk token list`")
     args = parser.parse_args(argv)
     _logging(args.verbose)
     settings = Settings.from_env()
@@ -146,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         settings.demo_call_interval = args.call_interval
     if getattr(args, "database", None):
         settings.database_url = args.database
-    handler = {"serve": cmd_serve, "demo": cmd_demo, "init-db": cmd_init_db}[args.command]
+    handler = {"serve": cmd_serve, "demo": cmd_demo, "init-db": cmd_init_db, "token": cmd_token}[args.command]
     return handler(args, settings)
 
 

@@ -129,4 +129,19 @@ class InteractionEvent(BaseModel):
     dest = peewee.CharField(max_length=24)
 
 
-ALL_MODELS = [Queue, Agent, AgentQueue, Interaction, InteractionEvent, Recording, RecordingTag]
+class ApiToken(BaseModel):
+    """A bearer token with which an integration calls the REST API as ``agent``.
+
+    Only the token's SHA-256 is kept: the token itself is shown once, when it is made
+    (``switchdesk token create``), and cannot be read back from the database.
+    """
+
+    name = peewee.CharField(max_length=64)
+    agent = peewee.ForeignKeyField(Agent, backref="api_tokens", on_delete="CASCADE")
+    token_hash = peewee.CharField(max_length=64, unique=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+    last_used_at = peewee.DateTimeField(null=True)
+    revoked = peewee.BooleanField(default=False)
+
+
+ALL_MODELS = [Queue, Agent, AgentQueue, Interaction, InteractionEvent, Recording, RecordingTag, ApiToken]

@@ -1,4 +1,9 @@
-"""The JSON API the desktop calls. Session auth; CSRF token in the ``X-CSRFToken`` header.
+"""The JSON API of the desktop and of integrations.
+
+Authentication: the session cookie with the CSRF token in the ``X-CSRFToken`` header, or
+a bearer token (:mod:`web.tokens`). Every endpoint is declared with
+:func:`web.openapi.api_route`, which validates the body against :mod:`web.schemas` and
+documents it at ``/api/openapi.json``.
 
 Every error is ``{"error": "<a sentence a person can read>"}`` with 400 (bad input),
 401 (not signed in), 403 (not yours / not allowed), 404 (no such thing) or 409 (not
@@ -12,29 +17,22 @@ import re
 from typing import Any, Callable
 
 from flask import Blueprint, jsonify, request
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
 from controller.machine import InvalidAction
 
 from .agent import desktop_config
-from .auth import contact_center, supervisor_required
+from .auth import contact_center
+from .openapi import ApiError, api_route
 from .realtime import agent_view
+from .schemas import AgentStateBody, CallList, Me, SupervisorSnapshot, WrapUpBody
 
 log = logging.getLogger(__name__)
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
-#: states an agent may choose from the desktop; the rest are set by calls
-SELECTABLE_STATES = ("available", "idle", "logged_out")
-MAX_REASON = 64
 CALL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 def _service_errors() -> tuple[tuple[type, int], ...]:
@@ -62,6 +60,8 @@ def _act(action: Callable[[], Any]) -> Any:
         raise
 
 
+# _body and _text check a JSON body by hand; views declared with api_route get a validated
+# model instead (web.schemas) and need neither.
 def _body() -> dict:
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
@@ -89,11 +89,6 @@ def _call_id(call_id: str) -> str:
     return call_id
 
 
-@bp.errorhandler(ApiError)
-def _api_error(exc: ApiError):
-    return jsonify(error=str(exc)), exc.status
-
-
 @bp.app_errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
     """JSON for every HTTP error under /api/ (also unknown URLs), the usual pages elsewhere."""
@@ -103,48 +98,34 @@ def _http_error(exc: HTTPException):
     return jsonify(error=messages.get(exc.code, exc.description)), exc.code
 
 
-@bp.get("/me")
-@login_required
+@api_route(bp, "get", "/me", ok=Me, tags=("agent",))
 def me():
+    """The signed-in person: live state and the desktop's menus."""
     snapshot = contact_center().agent_snapshot(current_user.id)
     return jsonify(agent=snapshot["agent"], **{k: v for k, v in desktop_config().items() if k != "agent_id"})
 
 
-@bp.post("/agent/state")
-@login_required
-def set_state():
-    body = _body()
-    state = body.get("state")
-    if state not in SELECTABLE_STATES:
-        raise ApiError(400, f"'state' must be one of: {', '.join(SELECTABLE_STATES)}.")
-    reason = _text(body, "reason", limit=MAX_REASON)
+@api_route(bp, "post", "/agent/state", body=AgentStateBody, errors=(409,), tags=("agent",))
+def set_state(body: AgentStateBody):
+    """Choose available, idle (with a reason) or logged out."""
     cc = contact_center()
-    _act(lambda: cc.set_agent_state(current_user.id, state, reason=reason))
+    _act(lambda: cc.set_agent_state(current_user.id, body.state, reason=body.reason))
     return jsonify(ok=True)
 
 
-@bp.get("/calls")
-@login_required
+@api_route(bp, "get", "/calls", ok=CallList, tags=("calls",))
 def calls():
+    """The calls the signed-in person is on."""
     return jsonify(calls=agent_view(contact_center(), current_user.id)["calls"])
 
 
-@bp.post("/calls/<call_id>/hangup")
-@login_required
-def hangup(call_id: str):
-    call_id = _call_id(call_id)
-    cc = contact_center()
-    _act(lambda: cc.hangup(call_id, current_user.id))
-    return jsonify(ok=True)
-
-
-@bp.post("/calls/<call_id>/wrapup")
-@login_required
-def wrap_up(call_id: str):
+@api_route(bp, "post", "/calls/<call_id>/wrapup", body=WrapUpBody, errors=(403, 404, 409), tags=("calls",))
+def wrap_up(call_id: str, body: WrapUpBody):
+    """Finish wrap-up with one of the queue's reasons."""
     from controller.models import Interaction
 
     call_id = _call_id(call_id)
-    reason = _text(_body(), "reason", limit=128, required=True)
+    reason = body.reason
     # the call has usually ended already, so it is checked against the record, not the live calls
     record = Interaction.get_or_none(Interaction.id == call_id)
     if record is None:
@@ -156,7 +137,7 @@ def wrap_up(call_id: str):
     return jsonify(ok=True)
 
 
-@bp.get("/supervisor")
-@supervisor_required
+@api_route(bp, "get", "/supervisor", ok=SupervisorSnapshot, supervisor=True, tags=("supervisor",))
 def supervisor_snapshot():
+    """Every agent, queue and live call (supervisors and admins)."""
     return jsonify(contact_center().supervisor_snapshot())

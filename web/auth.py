@@ -1,6 +1,9 @@
-"""Login and logout (Flask-Login), CSRF protection (Flask-WTF) and role checks.
+"""Login and logout (Flask-Login), CSRF protection (Flask-WTF), bearer tokens and role checks.
 
 Passwords are checked against werkzeug hashes kept on :class:`controller.models.Agent`.
+Every POST/PATCH of a cookie session must carry the page's CSRF token (form field or
+``X-CSRFToken`` header); a bearer request to ``/api/`` (:mod:`web.tokens`) needs none, and
+its cookie, if any, is ignored.
 Signing out of the desktop also logs the agent out of the queues, so nobody is offered
 a call on a page that is closed; the controller refuses that while a call is on the
 agent, and the agent stays signed in with the reason on screen.
@@ -13,12 +16,14 @@ from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Flask, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_login import LoginManager, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
+
+from . import tokens
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +67,11 @@ class LoginForm(FlaskForm):
 
 
 def init_app(app: Flask) -> None:
+    # CSRF is checked by _check_csrf below, which lets bearer requests through
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False
+    app.session_interface = tokens.ApiSessionInterface()
     csrf.init_app(app)
+    app.before_request(_check_csrf)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to open the desktop."
@@ -83,8 +92,30 @@ def _load_user(user_id: str) -> DesktopUser | None:
     return DesktopUser.from_agent(agent) if agent else None
 
 
+@login_manager.request_loader
+def _load_user_from_token(req) -> DesktopUser | None:
+    """A bearer request's user (its session is empty, see :class:`web.tokens.ApiSessionInterface`)."""
+    token = tokens.bearer_token(req)
+    if token is None:
+        return None
+    row = tokens.authenticate(token)
+    if row is None:
+        g.bearer_refused = True
+        return None
+    return DesktopUser.from_agent(row.agent)
+
+
+def _check_csrf() -> None:
+    """Flask-WTF's check for every POST/PATCH/PUT/DELETE, except bearer requests to the API."""
+    if not current_app.config["WTF_CSRF_ENABLED"] or tokens.bearer_token(request) is not None:
+        return
+    csrf.protect(apply_exemptions=True)
+
+
 @login_manager.unauthorized_handler
 def _unauthorized():
+    if g.get("bearer_refused"):
+        return jsonify(error="The bearer token is wrong or has been revoked."), 401
     if _wants_json():
         return jsonify(error="Sign in first."), 401
     flash(login_manager.login_message, "info")

@@ -1,18 +1,24 @@
 """Call-control endpoints of the JSON API (see docs/api.md and /api/openapi.json).
 
 Each action runs on the call's ordered queue in the controller and answers with the
-call as the acting agent now sees it (``{"ok": true, "call": CallDict}``); every
-desktop showing the call also gets it as a Socket.IO ``call`` push.
+call as the acting person now sees it (``{"ok": true, "call": CallDict}``); every
+desktop showing the call also gets it as a Socket.IO ``call`` push. Agents act only on
+calls they are part of; supervisors and admins on any call.
 """
 from __future__ import annotations
 
 from typing import Any, Callable
 
 from flask import jsonify
-from flask_login import current_user, login_required
+from flask_login import current_user
 
-from .api import ApiError, _act, _body, _call_id, _text, bp
+from .api import _act, _call_id, bp
 from .auth import contact_center
+from .openapi import ApiError, api_route
+from .schemas import (CallReply, ConsultBody, Directory, NewCall, RecordingBody, TagBody, TagReply,
+                      TransferBody)
+
+ACTION_ERRORS = (403, 404, 409, 502)
 
 
 def _actor() -> int | None:
@@ -31,105 +37,90 @@ def _do(action: Callable[[], Any]) -> Any:
         raise ApiError(502, str(exc)) from exc
 
 
-def _target(body: dict, key: str = "to") -> dict:
-    target = body.get(key)
-    if not isinstance(target, dict):
-        raise ApiError(400, f"'{key}' must be an object with one of: agent, queue, number.")
-    for name, value in target.items():
-        if not isinstance(value, str) or len(value) > 64:
-            raise ApiError(400, f"'{key}.{name}' must be text of at most 64 characters.")
-    return target
+def _target(model) -> dict:
+    return {k: v for k, v in model.model_dump().items() if v not in (None, "")}
 
 
 def _answer(call: dict, status: int = 200, **extra):
     return jsonify(ok=True, call=call, **extra), status
 
 
-@bp.post("/calls")
-@login_required
-def place_call():
-    body = _body()
-    target = body.get("to")
-    if not isinstance(target, dict):
-        raise ApiError(400, "'to' must be an object with one of: number, extension, agent.")
-    queue = _text(body, "queue", limit=64) or None
+@api_route(bp, "post", "/calls", body=NewCall, ok=CallReply, errors=(403, 409, 502), tags=("calls",))
+def place_call(body: NewCall):
+    """Call out: the agent's phone rings first, then the destination."""
     cc = contact_center()
-    call = _do(lambda: cc.place_call(current_user.id, target, queue))
-    return _answer(call, 201)
+    return _answer(_do(lambda: cc.place_call(current_user.id, _target(body.to), body.queue)), 201)
 
 
-@bp.get("/calls/<call_id>")
-@login_required
+@api_route(bp, "get", "/calls/<call_id>", ok=CallReply, errors=(403, 404), tags=("calls",))
 def get_call(call_id: str):
+    """One call, as the person asking sees it."""
     cc = contact_center()
-    return jsonify(call=_do(lambda: cc.call_view(_call_id(call_id), _actor())))
+    return _answer(_do(lambda: cc.call_view(_call_id(call_id), _actor())))
 
 
-def _simple(name: str, method: str):
+def _simple(path: str, method: str, summary: str) -> None:
     def view(call_id: str):
         cc = contact_center()
         return _answer(_do(lambda: getattr(cc, method)(_call_id(call_id), _actor())))
 
-    view.__name__ = name
-    bp.post(f"/calls/<call_id>/{name.replace('_', '/')}")(login_required(view))
+    view.__name__ = method
+    view.__doc__ = summary
+    api_route(bp, "post", f"/calls/<call_id>/{path}", ok=CallReply, errors=ACTION_ERRORS, tags=("calls",))(view)
 
 
-for _name, _method in (("accept", "accept"), ("hold", "hold"), ("unhold", "unhold"),
-                       ("consult_cancel", "consult_cancel"), ("consult_complete", "consult_complete"),
-                       ("consult_conference", "consult_conference"), ("consult_swap", "consult_swap")):
-    _simple(_name, _method)
+for _path, _method, _summary in (
+        ("accept", "accept", "Accept the call being offered."),
+        ("hold", "hold", "Put the customer on hold (they hear music)."),
+        ("unhold", "unhold", "Take the customer off hold."),
+        ("hangup", "hangup", "Hang up the call."),
+        ("consult/cancel", "consult_cancel", "End the consultation and return to the customer."),
+        ("consult/complete", "consult_complete",
+         "Complete the transfer: the customer is bridged to the consulted party."),
+        ("consult/conference", "consult_conference",
+         "Join customer, agent and consulted party in a three-way conference."),
+        ("consult/swap", "consult_swap", "Talk to the other party; the one left is held.")):
+    _simple(_path, _method, _summary)
 
 
-@bp.post("/calls/<call_id>/transfer")
-@login_required
-def transfer(call_id: str):
-    body = _body()
-    mode = body.get("mode", "blind")
-    if mode not in ("blind", "consult"):
-        raise ApiError(400, "'mode' must be blind or consult.")
-    target = _target(body)
+@api_route(bp, "post", "/calls/<call_id>/transfer", body=TransferBody, ok=CallReply, errors=ACTION_ERRORS,
+           tags=("calls",))
+def transfer(call_id: str, body: TransferBody):
+    """Transfer the call, blind or consultative."""
     cc = contact_center()
-    method = cc.transfer if mode == "blind" else cc.consult
-    return _answer(_do(lambda: method(_call_id(call_id), _actor(), target)))
+    method = cc.transfer if body.mode == "blind" else cc.consult
+    return _answer(_do(lambda: method(_call_id(call_id), _actor(), _target(body.to))))
 
 
-@bp.post("/calls/<call_id>/consult")
-@login_required
-def consult(call_id: str):
-    target = _target(_body())
+@api_route(bp, "post", "/calls/<call_id>/consult", body=ConsultBody, ok=CallReply, errors=ACTION_ERRORS,
+           tags=("calls",))
+def consult(call_id: str, body: ConsultBody):
+    """Consult an agent, a number, a queue or an extension; the customer is held."""
     cc = contact_center()
-    return _answer(_do(lambda: cc.consult(_call_id(call_id), _actor(), target)))
+    return _answer(_do(lambda: cc.consult(_call_id(call_id), _actor(), _target(body.to))))
 
 
-@bp.post("/calls/<call_id>/recording")
-@login_required
-def recording(call_id: str):
-    body = _body()
-    action = body.get("action")
-    seconds = body.get("seconds")
-    if seconds is not None and (not isinstance(seconds, int) or isinstance(seconds, bool)):
-        raise ApiError(400, "'seconds' must be a whole number of seconds.")
+@api_route(bp, "post", "/calls/<call_id>/recording", body=RecordingBody, ok=CallReply, errors=ACTION_ERRORS,
+           tags=("recording",))
+def recording(call_id: str, body: RecordingBody):
+    """Start, stop, pause (optionally for N seconds) or resume the recording."""
     cc = contact_center()
-    return _answer(_do(lambda: cc.recording(_call_id(call_id), _actor(), action, seconds)))
+    return _answer(_do(lambda: cc.recording(_call_id(call_id), _actor(), body.action, body.seconds)))
 
 
-@bp.post("/calls/<call_id>/recording/tags")
-@login_required
-def tag_recording(call_id: str):
-    body = _body()
-    text = body.get("text")
-    if not isinstance(text, str):
-        raise ApiError(400, "'text' must be text.")
+@api_route(bp, "post", "/calls/<call_id>/recording/tags", body=TagBody, ok=TagReply, errors=ACTION_ERRORS,
+           tags=("recording",))
+def tag_recording(call_id: str, body: TagBody):
+    """Tag the recording at its current offset."""
     cc = contact_center()
-    view = _do(lambda: cc.tag_recording(_call_id(call_id), _actor(), text))
+    view = _do(lambda: cc.tag_recording(_call_id(call_id), _actor(), body.text))
     tag = view.pop("tag")
     return _answer(view, 201, tag=tag)
 
 
-@bp.get("/directory")
-@login_required
+@api_route(bp, "get", "/directory", ok=Directory, tags=("calls",))
 def directory():
-    """Who and where a call can go: agents with their state, queues (for transfer/consult dialogs)."""
+    """Agents (with their state) and queues a call can go to."""
     from controller.models import Agent, Queue
 
     cc = contact_center()
