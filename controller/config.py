@@ -49,6 +49,7 @@ class Settings:
     caller_id_number: str = "0000000000"
     conference_profile: str = "default"
     privacy_shield_seconds: int = 30
+    agent_dial: str = "user/{extension}"
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
@@ -74,4 +75,5 @@ class Settings:
             caller_id_number=env.get("SWITCHDESK_CALLER_ID", cls.caller_id_number),
             conference_profile=env.get("SWITCHDESK_CONFERENCE_PROFILE", cls.conference_profile),
             privacy_shield_seconds=int(env.get("SWITCHDESK_PRIVACY_SHIELD_SECONDS", cls.privacy_shield_seconds)),
+            agent_dial=env.get("SWITCHDESK_AGENT_DIAL", cls.agent_dial),
         )

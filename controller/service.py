@@ -271,7 +271,7 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl):
             "originate_timeout": int(record.queue.ring_timeout if record.queue_id else self.settings.ring_timeout),
             "cc_contact_id": record.id,
         }
-        command = commands.originate(agent_dial_string(agent.agent), variables=variables)
+        command = commands.originate(self._agent_dial(agent.agent), variables=variables)
         try:
             job = self.esl.bgapi(command)
         except EslError as exc:
@@ -400,6 +400,9 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl):
             self.esl.bgapi(commands.kill(uuid))
         except EslError as exc:
             log.warning("could not hang up leg %s: %s", uuid, exc)
+
+    def _agent_dial(self, agent: Agent) -> str:
+        return agent_dial_string(agent, self.settings.agent_dial)
 
     # -- agent actions ---------------------------------------------------------------------
     def agent(self, agent_id: int) -> AgentMachine:
@@ -556,6 +559,7 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl):
                 "last_error": self.esl.last_error, "calls": len(self.calls)}
 
 
-def agent_dial_string(agent: Agent) -> str:
-    """How an agent's phone is reached: the FreeSWITCH directory user of their extension."""
-    return f"user/{commands.checked_destination(agent.extension)}"
+def agent_dial_string(agent: Agent, template: str = "user/{extension}") -> str:
+    """How an agent's phone is reached: by default the FreeSWITCH directory user of their
+    extension (``SWITCHDESK_AGENT_DIAL`` changes it, e.g. ``loopback/{extension}/agents``)."""
+    return template.format(extension=commands.checked_destination(agent.extension))

@@ -137,6 +137,16 @@ class CallControl:
             raise BadTarget(str(exc)) from exc
         return number, external_dial_string(number, self.settings.gateway)
 
+    def _destination(self, target: dict) -> tuple[str, str]:
+        """``(label, dial string)`` of a ``{"number": …}`` or ``{"extension": …}`` target."""
+        if "extension" in target:
+            ext = str(target["extension"]).strip()
+            if not ext.isdigit() or not 2 <= len(ext) <= 8:
+                raise BadTarget("An extension is 2 to 8 digits.")
+            return ext, f"user/{ext}"
+        number, dial_string = self._external(target["number"])
+        return number.e164 or number.digits, dial_string
+
     # -- hold ------------------------------------------------------------------------
     def hold(self, call_id: str, agent_id: int | None) -> dict:
         return self._act_on(call_id, agent_id, self._hold)
@@ -166,10 +176,10 @@ class CallControl:
         if call.state not in ("connected", "held"):
             raise InvalidAction(f"cannot transfer: {call.what} is {call.LABELS.get(call.state, call.state)}",
                                 state=call.state, trigger="transfer")
-        if "number" in target:
-            number, dial_string = self._external(target["number"])
+        if "number" in target or "extension" in target:
+            label, dial_string = self._destination(target)
             self._music_if_bridged(call)
-            self._drop_owner(call, "transferred to " + number.digits)
+            self._drop_owner(call, "transferred to " + label)
             call.fire("transfer_external")
             uuid = str(uuidlib.uuid4())
             self._add_leg(call, uuid, "external")
@@ -257,9 +267,9 @@ class CallControl:
         agent_leg = self._agent_leg(call)
         owner = self.agents.get(call.record.agent_id)
         uuid = str(uuidlib.uuid4())
-        if "number" in target:
-            number, dial_string = self._external(target["number"])
-            consult = Consult(uuid, "number", number.e164 or number.digits)
+        if "number" in target or "extension" in target:
+            label, dial_string = self._destination(target)
+            consult = Consult(uuid, "number", label)
             variables = self._leg_variables(call, uuid, cid_number=self._presented_number(call),
                                             cid_name=call.record.ani, timeout=self.settings.ring_timeout * 2)
             target_agent = None
@@ -272,8 +282,7 @@ class CallControl:
                 call, uuid, cid_number=me.extension if me else "0000",
                 cid_name=f"Consult {me.name}" if me else "Consult",
                 timeout=call.record.queue.ring_timeout if call.record.queue_id else self.settings.ring_timeout)
-            from ..service import agent_dial_string
-            dial_string = agent_dial_string(target_agent.agent)
+            dial_string = self._agent_dial(target_agent.agent)
         if call.state == "connected":
             self._to_music(call, self._customer_uuid(call))
         call.consult = consult
@@ -493,9 +502,9 @@ class CallControl:
 def _one_target(target) -> dict:
     if not isinstance(target, dict):
         raise BadTarget("Say where to: one of agent, queue or number.")
-    keys = [k for k in ("agent", "queue", "number") if target.get(k) not in (None, "")]
+    keys = [k for k in ("agent", "queue", "number", "extension") if target.get(k) not in (None, "")]
     if len(keys) != 1:
-        raise BadTarget("Say where to: exactly one of agent, queue or number.")
+        raise BadTarget("Say where to: exactly one of agent, queue, number or extension.")
     return {keys[0]: target[keys[0]]}
 
 

@@ -60,8 +60,7 @@ class OutboundCalls:
                 from .errors import TargetUnavailable
                 raise TargetUnavailable(f"{record.name} cannot take a call now: {peer.what} is "
                                         f"{peer.LABELS.get(peer.state, peer.state.replace('_', ' '))}.")
-            from ..service import agent_dial_string
-            dial_string, dnis = agent_dial_string(record), record.extension
+            dial_string, dnis = self._agent_dial(record), record.extension
         customer_uuid, agent_uuid = str(uuidlib.uuid4()), str(uuidlib.uuid4())
         record = Interaction(id=str(uuidlib.uuid4()), queue=queue, direction="outbound",
                              kind="internal" if peer else "outbound", state="new",
@@ -83,9 +82,8 @@ class OutboundCalls:
         self._push_agent(agent)
         timeout = queue.ring_timeout if queue else self.settings.ring_timeout
         variables = self._leg_variables(call, agent_uuid, cid_number=dnis, cid_name="Outbound", timeout=timeout)
-        from ..service import agent_dial_string
         try:
-            self._originate(call, agent_dial_string(agent.agent), variables,
+            self._originate(call, self._agent_dial(agent.agent), variables,
                             lambda job: self._agent_answered(call, dial_string, job))
         except SwitchRefused:
             self.dispatcher.submit(call.key, lambda: self._dial_failed(call, "FreeSWITCH did not take the call"))
