@@ -466,7 +466,10 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl):
                 result.set_exception(exc)
 
         self.dispatcher.submit(call.key, run)
-        return result.get(timeout=self.settings.command_timeout * 3)
+        try:
+            return result.get(timeout=self.settings.command_timeout * 3)
+        except gevent.Timeout as exc:
+            raise SwitchRefused("the call did not respond in time; try again") from exc
 
     def hangup(self, call_id: str, agent_id: int | None) -> dict:
         """End the call; in a conference or a consultation, leave it (the others stay)."""

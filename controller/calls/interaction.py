@@ -177,19 +177,19 @@ class CallMachine(Machine):
             "held": self.state == "held",
             "consult": self.consult.as_dict() if self.consult is not None else None,
             "recording": dict(self.recording) if self.recording else None,
-            "role": self.role_of(viewer) if viewer is not None else "owner",
+            "role": self.role_of(viewer),
             "allowed": self.agent_actions(viewer),
         }
 
     def agent_actions(self, viewer: int | None = None) -> list[str]:
         """Actions the desktop may offer now to ``viewer`` (the API still checks each one)."""
-        role = self.role_of(viewer) if viewer is not None else "owner"
+        role = self.role_of(viewer)
         if role == "peer":
             return ["hangup"] if self.state == "connected" else []
         if role == "consulted":
             return ["hangup"] if self.state in ("consulting", "consult_held", "conference") and \
                 self.consult is not None and self.consult.phase != "ringing" else []
-        if role != "owner":
+        if role not in ("owner", "supervisor"):
             return []
         actions = list(OWNER_ACTIONS.get(self.state, []))
         consult = self.consult
