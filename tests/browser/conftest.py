@@ -35,10 +35,17 @@ def free_port() -> int:
 class DemoServer:
     """A running ``switchdesk demo``; its output is kept for the failure report."""
 
-    def __init__(self, workdir: Path, *, call_interval: float):
+    def __init__(self, workdir: Path, *, call_interval: float, sim_http: bool = False):
         self.workdir = workdir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        #: the simulator's HTTP control API (place customer calls, ask what a channel hears), if asked for
+        self.sim_url = None
+        extra = []
+        if sim_http:
+            sim_port = free_port()
+            self.sim_url = f"http://127.0.0.1:{sim_port}"
+            extra = ["--sim-http-port", str(sim_port)]
         self.database = workdir / "demo.db"
         self.output: list[str] = []
         self._ready = threading.Event()
@@ -46,7 +53,7 @@ class DemoServer:
                    SWITCHDESK_DEMO_HANGUP_AFTER="600", SWITCHDESK_SECRET_KEY="browser-tests")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "controller.cli", "demo", "--port", str(self.port), "--esl-port", "0",
-             "--call-interval", str(call_interval), "--database", f"sqlite:///{self.database}"],
+             "--call-interval", str(call_interval), "--database", f"sqlite:///{self.database}", *extra],
             cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         threading.Thread(target=self._read, daemon=True).start()
 
