@@ -53,6 +53,11 @@ class AgentMachine(Machine):
         now = utcnow()
         fields = {Agent.state: dest, Agent.state_since: now}
         self.agent.state, self.agent.state_since = dest, now
+        if dest == "wrap_up":
+            fields[Agent.wrapup_call_id] = self.agent.wrapup_call_id
+        if source == "wrap_up" and dest != "wrap_up":
+            self.agent.wrapup_call_id = None
+            fields[Agent.wrapup_call_id] = None
         if dest == "available" and source != "available":
             # longest-idle routing counts from the moment the agent became free
             self.agent.idle_since = now
@@ -68,4 +73,5 @@ class AgentMachine(Machine):
             "id": a.id, "username": a.username, "name": a.name, "extension": a.extension, "role": a.role,
             "team": a.team, "state": self.state, "reason": a.state_reason,
             "since": a.state_since.isoformat() + "Z", "call_id": self.call_id,
+            "wrapup_call_id": a.wrapup_call_id if self.state == "wrap_up" else None,
         }

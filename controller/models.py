@@ -58,6 +58,8 @@ class Agent(BaseModel):
     state_reason = peewee.CharField(max_length=64, default="")
     state_since = peewee.DateTimeField(default=utcnow)
     idle_since = peewee.DateTimeField(default=utcnow)
+    #: the contact this agent is wrapping up (after a transfer it is no longer "their" call)
+    wrapup_call_id = peewee.CharField(max_length=36, null=True)
 
     def set_password(self, password: str) -> None:
         self.password_hash = generate_password_hash(password)

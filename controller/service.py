@@ -358,6 +358,7 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl):
             return
         agent.call_id = None
         if agent.state == "on_call":
+            agent.agent.wrapup_call_id = call.id
             agent.fire("call_ended")
             self._start_wrapup_timer(agent, call.record.queue if call.record.queue_id else None)
         elif agent.state == "ringing":
@@ -506,14 +507,15 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl):
 
     def wrap_up(self, call_id: str | None, agent_id: int, reason: str = "") -> dict:
         agent = self.agent(agent_id)
-        if agent.state != "wrap_up":
-            raise InvalidAction(f"nothing to wrap up: {agent.what} is {agent.state.replace('_', ' ')}")
         if call_id:
             record = Interaction.get_or_none(Interaction.id == call_id)
             if record is None:
                 raise UnknownCall(f"no call {call_id}")
-            if record.agent_id != agent_id:
-                raise NotYourCall("you are not part of this call")
+            if call_id != agent.agent.wrapup_call_id and record.agent_id != agent_id:
+                raise NotYourCall("You are not part of this call.")
+        if agent.state != "wrap_up":
+            raise InvalidAction(f"nothing to wrap up: {agent.what} is {agent.state.replace('_', ' ')}")
+        if call_id:
             Interaction.update(wrapup_reason=reason[:128]).where(Interaction.id == call_id).execute()
         timer = self._timers.pop(agent_id, None)
         if timer is not None:

@@ -45,10 +45,17 @@ def _call_in_wrap_up(agent_id: int) -> dict | None:
     from controller.calls import CallMachine
     from controller.models import Interaction
 
-    record = (Interaction.select()
-              .where((Interaction.agent == agent_id) & Interaction.ended_at.is_null(False))
-              .order_by(Interaction.ended_at.desc()).first())
-    return CallMachine(record).as_dict() if record else None
+    from controller.models import Agent
+
+    agent = Agent.get_or_none(Agent.id == agent_id)
+    record = None
+    if agent is not None and agent.wrapup_call_id:
+        record = Interaction.get_or_none(Interaction.id == agent.wrapup_call_id)
+    if record is None:
+        record = (Interaction.select()
+                  .where((Interaction.agent == agent_id) & Interaction.ended_at.is_null(False))
+                  .order_by(Interaction.ended_at.desc()).first())
+    return CallMachine(record).as_dict(agent_id) if record else None
 
 
 def init_app(socketio: SocketIO, cc: Any) -> None:

@@ -153,6 +153,7 @@ class Call(Reply):
     id: str = Field(description="The stable contact id.")
     role: str | None = Field(None, description="How the person asking takes part: owner, consulted, peer or "
                              "supervisor.")
+    owner: dict[str, Any] | None = Field(None, description="The agent who owns the call: name, extension, team.")
     state: str = Field(description="The interaction's state: new, queued, offering, dialing, connected, held, "
                        "consulting, consult_held, conference, transferring, transferred, ended.")
     queue: str | None
@@ -220,6 +221,7 @@ class Agent(Reply):
     reason: str = Field(description="Why the agent is idle, if they said.")
     since: str = Field(description="When the state began (ISO 8601, UTC).")
     call_id: str | None = Field(description="The call the agent is on, if any.")
+    wrapup_call_id: str | None = Field(None, description="The call the agent is wrapping up, in wrap-up.")
 
 
 class Me(Reply):

@@ -157,6 +157,7 @@ class CallControl:
         self._agent_leg(call)
         self._to_music(call, self._customer_uuid(call))
         call.fire("hold")
+        self._push_call(call)
 
     def unhold(self, call_id: str, agent_id: int | None) -> dict:
         return self._act_on(call_id, agent_id, self._unhold)
@@ -166,6 +167,7 @@ class CallControl:
             call.fire("unhold")
         self._command(commands.bridge(self._customer_uuid(call), self._agent_leg(call).uuid))
         call.fire("unhold")
+        self._push_call(call)
 
     # -- blind transfer ------------------------------------------------------------------
     def transfer(self, call_id: str, agent_id: int | None, target: dict) -> dict:

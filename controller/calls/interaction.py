@@ -170,6 +170,7 @@ class CallMachine(Machine):
             "id": r.id, "state": self.state, "queue": self.queue_name,
             "ani": r.ani, "dnis": r.dnis, "kind": r.kind, "direction": r.direction,
             "agent_id": r.agent_id, "priority": r.priority,
+            "owner": _person(r.agent) if r.agent_id else None,
             "enqueued_at": r.enqueued_at.isoformat() + "Z",
             "answered_at": r.answered_at.isoformat() + "Z" if r.answered_at else None,
             "ended_at": r.ended_at.isoformat() + "Z" if r.ended_at else None,
@@ -211,3 +212,8 @@ class CallMachine(Machine):
         elif self.state not in ("consulting", "consult_held", "conference"):
             actions.append("record_pause")
         return actions + ["record_tag"]
+
+
+def _person(agent) -> dict:
+    """Who owns the call, as a consulted agent's popover shows them."""
+    return {"name": agent.name, "extension": agent.extension, "team": agent.team}

@@ -111,8 +111,11 @@ def test_blind_transfer_to_an_agent(desk):
     bob_leg = desk.cc.by_id[call_id].record.agent_uuid
     desk.hears(customer, f"party:{bob_leg}")
     assert body["call"]["state"] in ("offering", "queued")
-    # alice is no longer part of it
+    # alice is no longer part of it, but wraps it up
     assert desk.alice.post(f"/api/calls/{call_id}/hold").status_code == 403
+    assert desk.alice.get("/api/me").get_json()["agent"]["wrapup_call_id"] == call_id
+    assert desk.alice.post(f"/api/calls/{call_id}/wrapup", json={"reason": "Resolved"}).status_code == 200
+    desk.wait_agent(desk.alice, "available")
 
 
 def test_blind_transfer_to_an_agent_who_does_not_answer_returns_to_the_queue(desk):
