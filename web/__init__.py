@@ -19,6 +19,7 @@ from flask import Flask
 from flask_socketio import SocketIO
 
 from . import agent, api, auth, calls_api, openapi, realtime, supervisor
+from . import recordings
 from .jsonio import SocketJson, json_default
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ def create_app(cc: Any, settings: Any, *, secret_key_file: str = DEFAULT_SECRET_
     app.register_blueprint(auth.bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(supervisor.bp)
+    app.register_blueprint(recordings.bp)
     app.register_blueprint(api.bp)
     openapi.init_app(app)
 

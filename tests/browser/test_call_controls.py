@@ -6,28 +6,20 @@ hears, so both sides are checked — what the desktop shows and what FreeSWITCH 
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import sqlite3
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from .conftest import DemoServer, sign_in
+from .conftest import DemoServer
+from .stack import (SALES_DID, SUPPORT_DID, call_pane, channels, customer_calls, expect, hears, phone_leg, sim,
+                    signed_in, wait_for)
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
-SALES_DID, SUPPORT_DID = "8005550100", "8005550200"
-
-
-def expect():
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect
 
 
 @pytest.fixture
@@ -59,72 +51,6 @@ def doc_image(tmp_path_factory):
         return path
 
     return take
-
-
-# ---- the simulator's control API -------------------------------------------------------
-def sim(demo, method: str, path: str, body: dict | None = None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(demo.sim_url + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as response:
-        return json.loads(response.read() or b"null")
-
-
-def customer_calls(demo, did: str, ani: str = "+15550001111") -> str:
-    """A customer calls ``did`` and stays on the line; returns the customer's channel uuid."""
-    return sim(demo, "POST", "/calls", {"did": did, "ani": ani})["uuid"]
-
-
-def channels(demo) -> dict[str, dict]:
-    return {c["uuid"]: c for c in sim(demo, "GET", "/channels")}
-
-
-def wait_for(what, predicate, timeout: float = 10.0):
-    """Poll ``predicate()`` until it returns something true; fail saying ``what`` did not happen."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for: {what}")
-        time.sleep(0.1)
-
-
-def hears(demo, uuid: str) -> str | None:
-    channel = channels(demo).get(uuid)
-    return channel["hears"] if channel else None
-
-
-def phone_leg(demo, extension: str) -> dict | None:
-    """The live channel that rings/talks on an agent's phone."""
-    for channel in channels(demo).values():
-        if channel["direction"] == "outbound" and extension in (channel["destination"] or "") and \
-                channel["state"] != "CS_DESTROY":
-            return channel
-    return None
-
-
-# ---- the desktop -------------------------------------------------------------------------
-def signed_in(new_page, username: str, state: str | None = None):
-    """A page with ``username`` signed in, in ``state`` (an option of the state menu) if given."""
-    check = expect()
-    page = new_page()
-    # the page's own errors land in the test's output (shown when it fails)
-    page.on("pageerror", lambda exc: print(f"[{username} page error] {exc}"))
-    page.on("console", lambda msg: print(f"[{username} console.{msg.type}] {msg.text}") if msg.type == "error" else None)
-    sign_in(page, username)
-    check(page.locator("#connection")).to_have_text("Live")
-    if state:
-        page.select_option("#state-select", state)
-        page.click("#state-apply")
-        badge = "Idle – " + state[5:] if state.startswith("idle:") else state.capitalize()
-        check(page.locator("#state-badge")).to_have_text(badge)
-    return page
-
-
-def call_pane(page):
-    return page.locator("#interaction-calls .call").first
 
 
 # ---- (a) hold --------------------------------------------------------------------------------
