@@ -318,3 +318,23 @@ def _context_end(text: str) -> int:
         return -1
     end = text.find("</context>", start.end())
     return end
+
+
+GENERATED_BLOCK = re.compile(
+    r"(?:\n[ \t]*)?\n[ \t]*<!-- [^\n]*: added by switchdesk's IVR editor -->\n"
+    r"[ \t]*<extension name=\"(?P<name>[^\"]+)\">.*?</extension>", re.DOTALL)
+
+
+def prune_generated(dialplan_text: str, used: set[str]) -> str:
+    """Remove the extensions the editor added (its comment marks them) that no menu uses any
+    more, so a queue that was renamed or deleted does not stay behind in the dialplan."""
+    return GENERATED_BLOCK.sub(lambda m: m.group(0) if m.group("name") in used else "", dialplan_text)
+
+
+def transfer_targets(menu_texts: list[str]) -> set[str]:
+    """Names of the switchdesk-context extensions the menu files transfer to."""
+    names = set()
+    for text in menu_texts:
+        for found in re.finditer(r"transfer\s+(\S+)\s+XML\s+" + SWITCHDESK_CONTEXT + r"\b", text):
+            names.add(found.group(1))
+    return names

@@ -20,7 +20,8 @@ from ..models import IvrPublication, IvrVersion, Queue, utcnow
 from . import publish as pub
 from .dryrun import DryRun, dry_run
 from .fsxml import load
-from .model import DIALPLAN_FILE, Menu, ensure_extensions, render_menu, try_menu_from_xml
+from .model import (ACTIONS, DIALPLAN_FILE, DIALPLAN_NAME, EXTENSION_NUMBER, QUEUE_NAME, Menu, ensure_extensions,
+                    prune_generated, render_menu, transfer_targets, try_menu_from_xml)
 from .stock_prompts import STOCK_PROMPTS
 from .validate import PROMPTS_FOLDER, Catalogue, Problem, errors, managed, tree_for, validate
 
@@ -30,6 +31,24 @@ log = logging.getLogger(__name__)
 SHIPPED_CONF = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                             "freeswitch", "conf")
 SYSTEM_AUTHOR = "switchdesk"
+
+
+def install_shipped_conf(conf_dir: str) -> int:
+    """Copy the shipped FreeSWITCH configuration into ``conf_dir``, file by file, leaving
+    every file that is already there (a published menu stays published); returns how many
+    files were copied. The demo's simulator reads that folder like a FreeSWITCH would."""
+    import shutil
+
+    copied = 0
+    for folder, _dirs, names in os.walk(SHIPPED_CONF):
+        for name in names:
+            source = os.path.join(folder, name)
+            target = os.path.join(conf_dir, os.path.relpath(source, SHIPPED_CONF))
+            if not os.path.exists(target):
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                shutil.copy2(source, target)
+                copied += 1
+    return copied
 
 
 class IvrRefused(Exception):
@@ -65,14 +84,45 @@ def reload_over(esl) -> Callable[[], str]:
 
 
 def render_forms(files: dict[str, str], forms: list[Menu]) -> dict[str, str]:
-    """``files`` with each form-edited menu written as XML, and the dialplan extensions the
-    forms' choices need added to ``dialplan/switchdesk.xml``."""
+    """``files`` with each form-edited menu written as XML; in ``dialplan/switchdesk.xml``
+    the extensions the forms' choices need are added, and those the editor added earlier
+    that no menu uses any more are removed."""
     out = dict(files)
     for menu in forms:
         out[menu.path] = render_menu(menu)
     if forms:
-        out[DIALPLAN_FILE] = ensure_extensions(out.get(DIALPLAN_FILE), forms)
+        dialplan = ensure_extensions(out.get(DIALPLAN_FILE), forms)
+        used = transfer_targets([text for rel, text in out.items() if rel != DIALPLAN_FILE])
+        out[DIALPLAN_FILE] = prune_generated(dialplan, used)
     return out
+
+
+def check_forms(forms: list[Menu], queues: set[str]) -> list[Problem]:
+    """What the form can say before any XML is read: each choice names what it needs."""
+    problems = []
+    names = [menu.name for menu in forms]
+    for menu in forms:
+        path = menu.path
+        if names.count(menu.name) > 1:
+            problems.append(Problem("duplicate-menu", f"Two menus are called '{menu.name}'.", path))
+        for entry in menu.entries:
+            label, needs = ACTIONS.get(entry.action, (entry.action, ""))
+            where = f"The choice {entry.digits or '(no digits)'} of the menu '{menu.name}'"
+            if needs and not entry.target:
+                problems.append(Problem("missing-target", f"{where} ({label}) needs a {needs}.", path))
+            elif entry.action in ("queue", "callback") and entry.target not in queues:
+                problems.append(Problem("unknown-queue", f"{where}: the queue '{entry.target}' does not exist in "
+                                                         f"switchdesk (queues: {', '.join(sorted(queues)) or 'none'}).",
+                                        path, subject=entry.target))
+            elif entry.action in ("queue", "callback") and not QUEUE_NAME.fullmatch(entry.target):
+                problems.append(Problem("value-type", f"{where}: '{entry.target}' is not a queue name.", path))
+            elif entry.action == "extension" and not EXTENSION_NUMBER.fullmatch(entry.target):
+                problems.append(Problem("value-type", f"{where}: '{entry.target}' is not an extension number "
+                                                      "(digits, * # +).", path))
+            elif entry.action in ("voicemail", "route") and not DIALPLAN_NAME.fullmatch(entry.target):
+                problems.append(Problem("value-type", f"{where}: '{entry.target}' may use only letters, digits "
+                                                      "and _ . + -.", path))
+    return problems
 
 
 class IvrAdmin:
@@ -111,14 +161,19 @@ class IvrAdmin:
         if existing is not None:
             return existing
         files = {rel: data.decode("utf-8", "replace") for rel, data in pub.read_managed(self.conf_dir).items()}
-        note = f"the files found in {self.conf_dir}"
+        note = "imported from FreeSWITCH's configuration folder"
         if DIALPLAN_FILE not in files:
             files = {rel: data.decode("utf-8") for rel, data in pub.read_managed(SHIPPED_CONF).items()}
             note = "the configuration shipped with switchdesk"
         try:
-            return IvrVersion.create(number=1, files=files, author=None, author_name=SYSTEM_AUTHOR, note=note)
+            version = IvrVersion.create(number=1, files=files, author=None, author_name=SYSTEM_AUTHOR, note=note)
         except peewee.IntegrityError:  # another request made it first
             return IvrVersion.get(IvrVersion.number == 1)
+        on_disk = {rel: data.decode("utf-8", "replace") for rel, data in pub.read_managed(self.conf_dir).items()}
+        if on_disk == files:
+            IvrPublication.create(version=version, author_name=SYSTEM_AUTHOR, ok=True,
+                                  message="Version 1 is what FreeSWITCH's configuration folder holds.")
+        return version
 
     def versions(self) -> list[IvrVersion]:
         self.first_version()

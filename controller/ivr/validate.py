@@ -105,6 +105,8 @@ class Problem:
     line: int = 0
     column: int = 0
     severity: str = "error"
+    #: what the problem is about when it names something (a queue, a menu, a prompt)
+    subject: str = ""
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -162,10 +164,10 @@ class _Checker:
         self.loaded: Loaded | None = None
 
     def add(self, rule: str, message: str, file: str = "", node: Node | None = None, *, line: int = 0,
-            column: int = 0, severity: str = "error") -> None:
+            column: int = 0, severity: str = "error", subject: str = "") -> None:
         if node is not None:
             line, column = node.line, node.column
-        self.problems.append(Problem(rule, message, file, line, column, severity))
+        self.problems.append(Problem(rule, message, file, line, column, severity, subject))
 
     # -- the order of the checks ----------------------------------------------------
     def run(self) -> None:
@@ -455,7 +457,7 @@ class _Checker:
         if action == "menu-sub" and param:
             if param not in menus:
                 self.add("unknown-submenu", f"The entry {digits} opens the sub-menu '{param}', which does not "
-                                            "exist.", path, entry)
+                                            "exist.", path, entry, subject=param)
         elif action == "menu-play-sound" and param:
             self.check_prompt(param, path, entry, f"the sound of the entry {digits}")
         elif action == "menu-exec-app" and param:
@@ -520,7 +522,8 @@ class _Checker:
                 queue = data.partition("=")[2]
                 if queue and "${" not in queue and queue not in self.catalogue.queues:
                     self.add("unknown-queue", f"The queue '{queue}' does not exist in switchdesk (queues: "
-                                              f"{', '.join(sorted(self.catalogue.queues)) or 'none'}).", path, action)
+                                              f"{', '.join(sorted(self.catalogue.queues)) or 'none'}).", path, action,
+                             subject=queue)
             elif app == "transfer":
                 self.check_transfer(data, path, action, contexts, "This action")
             elif app == "ivr" and data.strip() not in menus:
@@ -562,7 +565,7 @@ class _Checker:
                 hint = f" Did you mean {matches[0]}?"
         self.add("unknown-prompt", f"The prompt '{value}' ({what}) is neither one of FreeSWITCH's stock "
                                    f"recordings nor a file in the {PROMPTS_FOLDER} folder "
-                                   f"($${{conf_dir}}/{PROMPTS_FOLDER}/<file>).{hint}", path, node)
+                                   f"($${{conf_dir}}/{PROMPTS_FOLDER}/<file>).{hint}", path, node, subject=value)
 
     def check_menu_loops(self, menus: dict[str, Node]) -> None:
         graph = {name: [(e.get("param") or "").strip() for e in node.findall("entry") if e.get("action") == "menu-sub"]
