@@ -10,7 +10,8 @@ match no entry play ``invalid-sound`` and count as a failure (``max-failures``),
 exit sound plays when the menu gives up. ``menu-exec-app transfer`` routes the call again
 in the named context; ``park`` with ``cc_queue`` is where switchdesk takes the call.
 
-Keys: ``0-9 * #``; ``t`` (or ``_``) is a pause long enough to time out; spaces are ignored.
+Keys: ``0-9 * #``; a space is a pause longer than the inter-digit timeout (the keys pressed
+so far are taken as they are); ``t`` (or ``_``) is silence until the menu's timeout.
 """
 from __future__ import annotations
 
@@ -54,7 +55,7 @@ class _Done(Exception):
 
 class _Keys:
     def __init__(self, keys: str):
-        self.keys = [k for k in keys if not k.isspace()]
+        self.keys = [" " if k.isspace() else k for k in keys]
 
     def take(self, length: int) -> tuple[str, str]:
         """Collect up to ``length`` keys: ``(digits, how)`` with how = complete, terminator, timeout."""
@@ -63,6 +64,10 @@ class _Keys:
             if not self.keys:
                 return got, "timeout"
             key = self.keys.pop(0)
+            if key == " ":
+                if got:
+                    return got, "pause"  # longer than the inter-digit timeout: what came so far counts
+                continue
             if key in "t_":
                 return got, "timeout"
             if key == "#":
@@ -104,6 +109,10 @@ class _Runner:
         self.outcome: dict = {}
         self.variables: dict[str, str] = {}
 
+    def expand(self, data: str) -> str:
+        """``${name}``: the channel's variables first, then FreeSWITCH's global variables."""
+        return dp.expand(data, {**self.loaded.variables, **self.variables})
+
     def where(self, node: Node | None) -> str:
         if node is None:
             return ""
@@ -138,7 +147,7 @@ class _Runner:
                       found.extension)
             actions += found.actions
         for app, data, node in actions:
-            self.execute(app, dp.expand(data, self.variables), node)
+            self.execute(app, self.expand(data), node)
 
     def execute(self, app: str, data: str, node: Node | None) -> None:
         shown = f"{app} {data}".strip()
@@ -295,7 +304,7 @@ class _Runner:
             return {"exit": "exit", "top": "top"}.get(ended, "again")
         if action == "menu-exec-app":
             app, _, data = param.partition(" ")
-            self.execute(app, dp.expand(data, self.variables), node)
+            self.execute(app, self.expand(data), node)
             return None
         self.step("entry", f"Unknown action {action}: nothing happens.", node)
         return None
