@@ -104,8 +104,8 @@ class IvrSaveBody(IvrDraft):
 
 
 class DryRunBody(IvrDraft):
-    """A DID and the keys the caller presses (`t` = no key until the timeout), against a
-    saved `version` or against the draft's files and forms."""
+    """A DID and the keys the caller presses (a space = a pause that ends the keys so far,
+    `t` = no key until the timeout), against a saved `version` or the draft's files and forms."""
 
     did: _text(32, 1) = Field(examples=["8005550300"])
     keys: _text(40) = Field("", examples=["1"])

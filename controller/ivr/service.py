@@ -246,6 +246,11 @@ class IvrAdmin:
             raise IvrRefused(f"The version has {len(found)} error{'s' if len(found) != 1 else ''}: "
                              f"{found[0] if found else 'files outside what switchdesk manages'}", problems)
         self.first_version()
+        if based_on is not None:
+            base = IvrVersion.get_or_none(IvrVersion.number == based_on)
+            if base is not None and base.files == files:
+                raise IvrRefused(f"Nothing changed since version {based_on}: publish that version instead.",
+                                 status=409)
         for _attempt in range(3):
             number = (IvrVersion.select(peewee.fn.MAX(IvrVersion.number)).scalar() or 0) + 1
             try:

@@ -570,11 +570,13 @@ class _Checker:
     def check_menu_loops(self, menus: dict[str, Node]) -> None:
         graph = {name: [(e.get("param") or "").strip() for e in node.findall("entry") if e.get("action") == "menu-sub"]
                  for name, node in menus.items()}
-        for path, root in self.parsed.items():
+        reported: set[frozenset[str]] = set()
+        for path, root in sorted(self.parsed.items()):
             for menu in root.findall("menu") if path != DIALPLAN_FILE else ():
                 start = menu.get("name", "")
                 cycle = _cycle(graph, start)
-                if cycle:
+                if cycle and frozenset(cycle) not in reported:
+                    reported.add(frozenset(cycle))
                     self.add("submenu-loop", f"The menus {' -> '.join(cycle)} open each other as sub-menus: each "
                                              "round goes one level deeper and FreeSWITCH ends the menu after 12 "
                                              "levels (use menu-top or menu-back to go back).", path, menu,

@@ -126,6 +126,9 @@ def test_save_refuses_errors_then_saves_and_publishes(ada, conf_dir):
     body["note"] = "welcome, kept"
     kept = ada.post("/api/admin/ivr/versions", body).get_json()
     assert kept == {"ok": True, "version": 3, "published": False, "message": "Version 3 is saved.", "problems": []}
+    unchanged = ada.post("/api/admin/ivr/versions", {**body, "based_on": 3})
+    assert unchanged.status_code == 409
+    assert unchanged.get_json()["error"] == "Nothing changed since version 3: publish that version instead."
     overview = ada.get("/api/admin/ivr").get_json()
     assert [(v["number"], v["note"], v["live"]) for v in overview["versions"]] == [
         (3, "welcome, kept", False), (2, "welcome", False), (1, "imported from FreeSWITCH's configuration folder", True)]

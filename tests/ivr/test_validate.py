@@ -171,7 +171,8 @@ CASES = [
     ("submenu-loop", lambda f: add_menu_entry('<entry action="menu-sub" digits="9" param="billing"/>')(
         add_file("ivr_menus/billing.xml", SUB_MENU.replace('action="menu-top" digits="0"/>',
                                                             'action="menu-sub" digits="0" param="main"/>'))(f)),
-     "submenu-loop", "The menus main -> billing -> main open each other as sub-menus", MENU, 3, "warning"),
+     "submenu-loop", "The menus billing -> main -> billing open each other as sub-menus", "ivr_menus/billing.xml", 2,
+     "warning"),
     ("target-mismatch", replace(DIALPLAN, "cc_queue=sales", "cc_queue=support"), "target-mismatch",
      "The entry 1 of the menu 'main' is labelled for queue sales, but the extension queue_sales sets "
      "cc_queue=support.", MENU, 13, "warning"),
@@ -244,6 +245,14 @@ def test_an_own_recording_in_the_prompts_folder_is_known(conf_dir, catalogue):
     files[MENU] = files[MENU].replace('greet-long="ivr/ivr-thank_you_for_calling.wav"',
                                       'greet-long="$${conf_dir}/prompts/welcome.wav"')
     assert validate(files, catalogue, str(conf_dir)) == []
+
+
+def test_a_loop_of_sub_menus_is_reported_once(conf_dir, catalogue):
+    files = shipped_files()
+    files[MENU] = files[MENU].replace("  </menu>", '    <entry action="menu-sub" digits="9" param="billing"/>\n  </menu>')
+    files["ivr_menus/billing.xml"] = SUB_MENU.replace('action="menu-top" digits="0"/>',
+                                                      'action="menu-sub" digits="0" param="main"/>')
+    assert [p.rule for p in validate(files, catalogue, str(conf_dir))] == ["submenu-loop"]
 
 
 def test_a_folder_with_only_switchdesk_s_files_is_checked_too(tmp_path):
