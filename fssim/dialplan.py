@@ -55,8 +55,8 @@ class Dialplan:
                                 caller_id_name=channel.profile.caller_id_name, ani=channel.profile.ani,
                                 uuid=channel.uuid, context=context or "public")
             actions = self.xml.lookup(context or "public", channel_vars)
-            if actions is not None and context:
-                channel.profile.context = context
+            if actions is not None:
+                channel.profile.context = context or "public"  # Caller-Context of the events that follow
         if actions is None:
             return None
         prefix = []
