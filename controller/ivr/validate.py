@@ -27,8 +27,7 @@ from typing import Iterable
 
 from . import dialplan as dp
 from .fsxml import ConfTree, Loaded, Node, XmlSyntaxError, expand_globals, load, parse
-from .model import (DIALPLAN_FILE, DIGITS, GENERATED, MENU_FOLDER, MENU_NAME, SWITCHDESK_CONTEXT, TRANSFER,
-                    menu_path)
+from .model import DIALPLAN_FILE, DIGITS, GENERATED, MENU_FOLDER, MENU_NAME, SWITCHDESK_CONTEXT, menu_path
 from .stock_prompts import STOCK_PROMPTS
 
 #: every file a version holds matches one of these (relative to the configuration folder)

@@ -13,7 +13,7 @@ import pytest
 from controller.ivr.publish import RELOAD_OK, ReloadUnavailable, publish_files, read_managed
 from controller.ivr.service import IvrAdmin, IvrRefused, reload_over
 
-from .conftest import DIALPLAN, MENU, shipped_files
+from .conftest import MENU, shipped_files
 
 WELCOME = 'greet-long="ivr/ivr-welcome.wav"'
 THANKS = 'greet-long="ivr/ivr-thank_you_for_calling.wav"'
