@@ -35,6 +35,9 @@ from .reconcile import reconcile_channels
 log = logging.getLogger(__name__)
 
 ROUTER = "router"
+#: states that wait for an originate's result: after a restart or a lost connection that
+#: result never comes, and reconciliation settles the call from the live channels
+ORPHANED_STATES = ("offering", "dialing", "transferring", "consulting", "consult_held")
 Push = Callable[[str, str, dict], None]
 
 
@@ -103,7 +106,9 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl):
                 Interaction.state != "ended"):
             call = CallMachine(record, record.queue.name if record.queue_id else None)
             self._track(call, record.customer_uuid or record.agent_uuid)
-            if record.agent_id and record.agent_id in self.agents and record.state in ("offering", "connected"):
+            # what was in flight (an originate's result) died with the old process
+            call.orphaned = record.state in ORPHANED_STATES
+            if record.agent_id and record.agent_id in self.agents and record.state not in ("new", "queued"):
                 self.agents[record.agent_id].call_id = record.id
         release_connection()
 
@@ -227,7 +232,7 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl):
                          key=lambda c: (-c.record.priority, c.record.enqueued_at))
         if not waiting:
             return
-        available = {aid: m for aid, m in self.agents.items() if m.state == "available"}
+        available = {aid: m for aid, m in self.agents.items() if m.state == "available" and not m.call_id}
         if not available:
             return
         members: dict[int, set[int]] = {}
@@ -240,6 +245,8 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl):
                 continue
             agent = min(candidates, key=lambda m: m.agent.idle_since)
             del available[agent.agent.id]
+            if agent.state != "available" or agent.call_id:
+                continue  # taken by a transfer or consultation meanwhile
             agent.take_offer()
             agent.call_id = call.id
             self._push_agent(agent)
@@ -257,44 +264,52 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl):
             return
         record = call.record
         leg_uuid = str(uuidlib.uuid4())
+        try:
+            # built before any state changes: a caller id that cannot go into a dial string
+            # is cleaned, and anything else unsafe fails the offer instead of sticking it
+            variables = self._leg_variables(
+                call, leg_uuid, cid_number=_dialable_cid(record.ani),
+                cid_name=(record.queue.label or record.queue.name) if record.queue_id else "switchdesk",
+                timeout=record.queue.ring_timeout if record.queue_id else self.settings.ring_timeout)
+            command = commands.originate(self._agent_dial(agent.agent), variables=variables)
+        except commands.UnsafeValue as exc:
+            log.error("cannot offer %s to %s: %s", call.what, agent.what, exc)
+            agent.call_id = None
+            agent.withdraw_offer()
+            self._push_agent(agent)
+            return
         record.agent = agent.agent
         record.agent_uuid = leg_uuid
         call.legs[leg_uuid] = Leg(leg_uuid, "agent", agent_id=agent.agent.id)
         self.leg_keys[leg_uuid] = call.key
         call.fire("offer")
         self._push_call(call)
-        variables = {
-            "origination_uuid": leg_uuid,
-            "origination_caller_id_number": record.ani or "0000",
-            "origination_caller_id_name": (record.queue.label or record.queue.name) if record.queue_id else "switchdesk",
-            "park_after_bridge": "true",
-            "originate_timeout": int(record.queue.ring_timeout if record.queue_id else self.settings.ring_timeout),
-            "cc_contact_id": record.id,
-        }
-        command = commands.originate(self._agent_dial(agent.agent), variables=variables)
         try:
             job = self.esl.bgapi(command)
         except EslError as exc:
             log.error("could not offer %s to %s: %s", call.what, agent.what, exc)
             self._offer_failed(call, agent, "NETWORK_OUT_OF_ORDER")
             return
-        job.link(lambda j, c=call, a=agent: self.dispatcher.submit(self._key_of(c), lambda: self._offer_answered(c, a, j)))
+        job.link(lambda j, c=call, a=agent: self.dispatcher.submit(c.key, lambda: self._offer_answered(c, a, j)))
 
     def _offer_answered(self, call: CallMachine, agent: AgentMachine, job: Job) -> None:
+        if call.state != "offering" or call.record.agent_id != agent.agent.id or job.lost:
+            return  # moved on meanwhile; or the connection dropped: reconciliation decides
+        leg = call.legs.get(call.record.agent_uuid)
         result = job.result or ""
-        if call.state != "offering" or call.record.agent_id != agent.agent.id:
-            return
         if not result.startswith("+OK"):
-            cause = result[5:].strip() if result.startswith("-ERR") else "CONNECTION_LOST"
+            cause = result[5:].strip() if result.startswith("-ERR") else "NO_ANSWER"
             self._offer_failed(call, agent, cause)
             return
         customer = call.leg("customer")
-        if customer is None:
-            return
+        if customer is None or leg is None or not leg.alive:
+            return  # the hangup that got here first is handled by _leg_gone
         try:
-            self.esl.api(commands.bridge(customer.uuid, call.record.agent_uuid))
-        except EslError as exc:
+            self._command(commands.bridge(customer.uuid, leg.uuid))
+        except SwitchRefused as exc:
             log.error("bridging %s failed: %s", call.what, exc)
+            self._kill(leg.uuid)
+            self._offer_failed(call, agent, "BRIDGE_FAILED")
 
     def _detach_agent_leg(self, call: CallMachine) -> None:
         """Forget the call's agent and agent leg (the leg is gone or never answered)."""
@@ -318,7 +333,13 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl):
         self.request_routing()
 
     def requeue(self, call: CallMachine, why: str) -> None:
-        """Put a live customer back in the queue at the old position (its agent leg is gone)."""
+        """Put a live customer back in the queue at the old position (its agent leg is gone).
+
+        A call that has no queue (an outbound call, an agent-to-agent call) ends instead:
+        nobody would ever be offered it."""
+        if not call.record.queue_id:
+            self._end(call.key, call, "lost", f"no queue to go back to: {why}"[:64])
+            return
         log.info("%s: back to the queue: %s", call.what, why)
         agent = self.agents.get(call.record.agent_id)
         self._detach_agent_leg(call)
@@ -347,6 +368,10 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl):
             return
         if leg.role == "customer" and call.state != "conference":
             self._end(key, call, "customer_left", f"customer hung up ({cause})")
+        elif leg.role == "agent" and call.state == "offering":
+            agent = self.agents.get(call.record.agent_id)
+            if agent is not None:
+                self._offer_failed(call, agent, cause or "NO_ANSWER")
         elif self._control_leg_gone(call, leg, cause):
             return
         elif leg.role == "agent" and call.state in ("connected", "dialing"):
@@ -562,6 +587,12 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl):
     def status(self) -> dict:
         return {"connected": self.esl.connected.is_set(), "connections": self.esl.connections,
                 "last_error": self.esl.last_error, "calls": len(self.calls)}
+
+
+def _dialable_cid(ani: str) -> str:
+    """The caller's number as a caller id we can put in a dial string (digits and + only)."""
+    cleaned = "".join(ch for ch in (ani or "") if ch.isdigit() or ch == "+")[:20]
+    return cleaned if len(cleaned) >= 2 else "0000"
 
 
 def agent_dial_string(agent: Agent, template: str = "user/{extension}") -> str:
