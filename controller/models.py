@@ -146,4 +146,33 @@ class ApiToken(BaseModel):
     revoked = peewee.BooleanField(default=False)
 
 
-ALL_MODELS = [Queue, Agent, AgentQueue, Interaction, InteractionEvent, Recording, RecordingTag, ApiToken]
+class IvrVersion(BaseModel):
+    """One saved IVR configuration: the text of every file switchdesk manages in
+    FreeSWITCH's configuration folder (``ivr_menus/<menu>.xml``, ``dialplan/switchdesk.xml``).
+
+    Versions are never changed once saved; publishing one (or rolling back to it) is an
+    :class:`IvrPublication`.
+    """
+
+    number = peewee.IntegerField(unique=True)
+    files = JSONField()  # relative path -> text
+    author = peewee.ForeignKeyField(Agent, null=True, backref="ivr_versions", on_delete="SET NULL")
+    #: kept as written, so the history still names a person whose account is gone
+    author_name = peewee.CharField(max_length=64)
+    created_at = peewee.DateTimeField(default=utcnow)
+    note = peewee.CharField(max_length=256, default="")
+    based_on = peewee.IntegerField(null=True)
+
+
+class IvrPublication(BaseModel):
+    """One attempt to make a version live (files written + ``reloadxml``), and how it went."""
+
+    version = peewee.ForeignKeyField(IvrVersion, backref="publications", on_delete="CASCADE")
+    author_name = peewee.CharField(max_length=64)
+    at = peewee.DateTimeField(default=utcnow, index=True)
+    ok = peewee.BooleanField()
+    message = peewee.TextField(default="")
+
+
+ALL_MODELS = [Queue, Agent, AgentQueue, Interaction, InteractionEvent, Recording, RecordingTag, ApiToken,
+              IvrVersion, IvrPublication]

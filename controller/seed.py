@@ -1,4 +1,4 @@
-"""Demo data: queues, agents and a supervisor a newcomer can log in as."""
+"""Demo data: queues, agents, a supervisor and an admin a newcomer can log in as, and IVR version 1."""
 from __future__ import annotations
 
 import logging
@@ -15,6 +15,7 @@ DEMO_PEOPLE = [
     ("bob", "Bob Agent", "1001", "agent", "bob-demo", ["sales"]),
     ("carol", "Carol Agent", "1002", "agent", "carol-demo", ["support"]),
     ("sam", "Sam Supervisor", "1090", "supervisor", "sam-demo", []),
+    ("ada", "Ada Admin", "1091", "admin", "ada-demo", []),
 ]
 
 
@@ -36,3 +37,14 @@ def seed_demo() -> list[tuple[str, str, str]]:
             AgentQueue.get_or_create(agent=agent, queue=queues[queue])
         credentials.append((username, password, role))
     return credentials
+
+
+def seed_ivr(conf_dir: str) -> int:
+    """IVR version 1 (the ``main`` menu and the switchdesk dialplan) if there is none yet:
+    the files in ``conf_dir``, which the demo fills from freeswitch/conf. Returns its number."""
+    from .ivr.service import IvrAdmin
+
+    def no_reload() -> str:  # seeding writes nothing, so it never reloads
+        raise RuntimeError("seeding does not publish")
+
+    return IvrAdmin(conf_dir, no_reload).first_version().number

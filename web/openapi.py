@@ -359,7 +359,13 @@ def document() -> dict[str, Any]:
     # spectree keeps one document per SpecTree, built from whichever app asked first; each
     # app builds its own (once: see init_app)
     vars(spec).pop("_spec", None)
-    doc = copy.deepcopy(spec.spec)
+    # building the document lifts nested models out of spectree's registered schemas (and
+    # deletes them there): keep the originals so that the next app's document has them too
+    models = copy.deepcopy(spec.models)
+    try:
+        doc = copy.deepcopy(spec.spec)
+    finally:
+        spec.models = models
     for op in API_SHAPE:
         doc["paths"].setdefault(op.path, {}).setdefault(op.method, _planned_operation(op))
     doc["paths"] = dict(sorted(doc["paths"].items()))
