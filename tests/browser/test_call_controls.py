@@ -1,30 +1,27 @@
 """The interaction pane's call controls in a real headless Chromium against `switchdesk demo`.
 
-Each test gets its own demo with no automatic customers: the test places the calls it
-needs through the simulator's HTTP control API and asks the simulator what a channel
-hears, so both sides are checked — what the desktop shows and what FreeSWITCH does.
+One demo for the module with no automatic customers: each test places the calls it needs
+through the simulator's HTTP control API and asks the simulator what a channel hears, so
+both sides are checked — what the desktop shows and what FreeSWITCH does. After each test
+:func:`~tests.browser.stack.settle` hangs up every customer and logs every agent out.
 """
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
-from pathlib import Path
 
 import pytest
 
 from .conftest import DemoServer
-from .stack import (SALES_DID, SUPPORT_DID, call_pane, channels, customer_calls, expect, hears, phone_leg, sim,
-                    signed_in, wait_for)
+from .stack import (SALES_DID, SUPPORT_DID, call_pane, channels, customer_calls, expect, hears, phone_leg, settle,
+                    sim, signed_in, wait_for)
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-@pytest.fixture
+@pytest.fixture(scope="module")
 def demo(tmp_path_factory, request):
-    """A demo of its own for each test: no customers unless the test places them."""
+    """One demo for the module, with no customers unless a test places them."""
     server = DemoServer(tmp_path_factory.mktemp("demo"), call_interval=0, sim_http=True)
     try:
         server.wait_ready()
@@ -35,26 +32,15 @@ def demo(tmp_path_factory, request):
             print("\n--- switchdesk demo output (tail) ---\n" + server.log_tail(200))
 
 
-@pytest.fixture(scope="session")
-def doc_image(tmp_path_factory):
-    """``doc_image(page, name)``: a screenshot in pytest's temporary folder, or in docs/img
-    (the pictures of docs/desktop.md) when ``SWITCHDESK_UPDATE_DOC_IMAGES=1``."""
-    if os.environ.get("SWITCHDESK_UPDATE_DOC_IMAGES") == "1":
-        folder = ROOT / "docs" / "img"
-        folder.mkdir(parents=True, exist_ok=True)
-    else:
-        folder = tmp_path_factory.mktemp("screenshots")
-
-    def take(page, name: str) -> Path:
-        path = folder / f"{name}.png"
-        page.screenshot(path=str(path))
-        return path
-
-    return take
+@pytest.fixture(autouse=True)
+def at_rest(demo):
+    """Every test starts from a quiet contact center: no call, every agent logged out."""
+    yield
+    settle(demo)
 
 
 # ---- (a) hold --------------------------------------------------------------------------------
-def test_hold_plays_music_to_the_customer_and_disables_end(new_page, demo, doc_image):
+def test_hold_plays_music_to_the_customer_and_disables_end(new_page, demo, screenshot):
     check = expect()
     # alice's phone waits for the desktop's Accept instead of answering by itself
     sim(demo, "POST", "/phones", {"extension": "1000", "answer_after": 120})
@@ -86,7 +72,7 @@ def test_hold_plays_music_to_the_customer_and_disables_end(new_page, demo, doc_i
     wait_for("the held customer hears music", lambda: hears(demo, customer) == "moh")
     # alice's own leg stays up (parked), it is not hung up with the hold
     assert phone_leg(demo, "1000") is not None
-    doc_image(page, "desktop-hold")
+    screenshot(page, "desktop-hold")
 
     call.locator(".act-hold").click()
     check(call.locator(".call-state")).to_have_text("Connected")
@@ -102,7 +88,7 @@ def test_hold_plays_music_to_the_customer_and_disables_end(new_page, demo, doc_i
 
 
 # ---- (b) consult, both desktops ---------------------------------------------------------------
-def test_consult_another_agent_and_complete_the_transfer(new_page, demo, doc_image):
+def test_consult_another_agent_and_complete_the_transfer(new_page, demo, screenshot):
     check = expect()
     alice = signed_in(new_page, "alice", "available")
     customer = customer_calls(demo, SALES_DID)
@@ -129,7 +115,7 @@ def test_consult_another_agent_and_complete_the_transfer(new_page, demo, doc_ima
     check(bob_row.locator("input")).to_be_focused()
     alice.keyboard.press("Space")
     check(bob_row.locator("input")).to_be_checked()
-    doc_image(alice, "desktop-consult-dialog")
+    screenshot(alice, "desktop-consult-dialog")
     dialog.locator("#target-consult").click()
     check(dialog).to_be_hidden()
 
@@ -154,7 +140,7 @@ def test_consult_another_agent_and_complete_the_transfer(new_page, demo, doc_ima
     for hidden in (".act-hold", ".act-transfer", ".act-consult", ".consult-actions", ".recording"):
         check(bob_call.locator(hidden)).to_be_hidden()
     check(bob.locator("#new-call")).to_be_hidden()
-    doc_image(alice, "desktop-consult")
+    screenshot(alice, "desktop-consult")
 
     # swap: back to the customer, bob waits with music; then back to bob
     call.locator(".act-consult-swap").click()
@@ -257,7 +243,7 @@ def test_new_call_to_an_extension(new_page, demo):
 
 
 # ---- (d) recording ------------------------------------------------------------------------------
-def test_recording_privacy_shield_and_tag(new_page, demo, doc_image):
+def test_recording_privacy_shield_and_tag(new_page, demo, screenshot):
     check = expect()
     page = signed_in(new_page, "carol", "available")
     customer = customer_calls(demo, SUPPORT_DID)
@@ -292,7 +278,7 @@ def test_recording_privacy_shield_and_tag(new_page, demo, doc_image):
     check(rec.locator(".rec-tag-status")).to_have_text(re.compile(r"^Tag saved at \d+:\d\d: card number read out$"))
     check(rec.locator(".rec-tag-text")).to_have_value("")
     check(page.locator("#alerts")).to_be_empty()
-    doc_image(page, "desktop-recording")
+    screenshot(page, "desktop-recording")
     with sqlite3.connect(demo.database) as db:
         tags = db.execute("select text from recordingtag").fetchall()
     assert tags == [("card number read out",)]

@@ -283,7 +283,7 @@ def test_reconnect_drops_a_stale_popover_and_shows_the_call_it_missed(new_page, 
 
 def _connected(agent_id: int, now: dt.datetime, data: list[dict], **extra) -> dict:
     call = _offer(9, agent_id, now, state="connected", answered_at=now.isoformat() + "Z",
-                  allowed=["hold", "hangup", "transfer", "consult", "data"], data=data)
+                  allowed=["hold", "hangup", "transfer", "consult", "data", "record_start"], data=data)
     call.update(extra)
     return call
 
@@ -324,6 +324,10 @@ def test_call_data_in_the_pane(new_page, demo, screenshot):
     page.route(f"**/api/calls/{call['id']}", lambda route: route.fulfill(
         status=200, content_type="application/json", body=json.dumps({"ok": True, **fresh})))
     push = "(call) => SD.socket.listeners('call').forEach((h) => h(call))"
+    page.evaluate("(agent) => SD.socket.listeners('agent_state').forEach((h) => h(agent))", {
+        "id": agent_id, "username": "bob", "name": "Bob Agent", "extension": "1001", "role": "agent", "team": "",
+        "state": "on_call", "reason": "", "since": now.isoformat() + "Z", "call_id": call["id"],
+        "wrapup_call_id": None})
     page.evaluate(push, call)
 
     pane = call_pane(page).locator(".cad")

@@ -592,7 +592,7 @@
    * save if someone else saved it meanwhile (409) instead of overwriting their value.
    */
   function setUpCad(node, id) {
-    const cad = node.cad = { id, base: new Map(), edits: new Map(), revealed: new Map(), rows: new Map(), call: null };
+    const cad = node.cad = { id, base: new Map(), edits: new Map(), revealed: new Map(), rows: new Map(), call: null, made: 0 };
     const q = (selector) => node.querySelector(selector);
     q(".act-cad-save").addEventListener("click", (e) => saveCad(node, e.currentTarget));
     q(".act-cad-revert").addEventListener("click", () => {
@@ -620,9 +620,10 @@
     return "";
   }
 
-  function cadRow(node, v, index) {
+  function cadRow(node, v) {
     const cad = node.cad;
-    const inputId = `cad-${cad.id}-${index}`;
+    cad.made += 1;
+    const inputId = `cad-${cad.id}-${cad.made}`;
     const row = SD.el("div", { class: "cad-row", dataset: { name: v.name } },
       SD.el("label", { class: "cad-label", for: inputId }, v.label || v.name),
       SD.el("span", { class: "cad-value", id: inputId + "-value" }),
@@ -700,16 +701,17 @@
     if (!data.length) return;
     const editable = allows(call, "data") && call !== view.ended;
     const list = node.querySelector(".cad-fields");
-    const rows = data.map((v, index) => {
+    const rows = data.map((v) => {
       let row = cad.rows.get(v.name);
-      if (!row) { row = cadRow(node, v, index); cad.rows.set(v.name, row); }
+      if (!row) { row = cadRow(node, v); cad.rows.set(v.name, row); }
       const base = cad.base.get(v.name) || v;
       const revealed = cad.revealed.has(v.name);
       const canEdit = editable && !!v.editable && (!v.secure || revealed);
       const input = row.querySelector("input"), value = row.querySelector(".cad-value");
       const reveal = row.querySelector(".cad-reveal"), count = row.querySelector(".cad-count");
       row.querySelector(".cad-label").textContent = v.label || v.name;
-      row.querySelector(".cad-label").setAttribute("for", canEdit ? input.id : value.id);
+      const label = row.querySelector(".cad-label");
+      if (canEdit) label.setAttribute("for", input.id); else label.removeAttribute("for");
       const current = revealed ? cad.revealed.get(v.name) : base.value ?? "";
       value.textContent = v.secure && !revealed ? shownValue(v) : (current === "" ? "–" : current);
       value.hidden = canEdit;
@@ -778,7 +780,6 @@
     takeCadValues(cad, fresh.data, options);
     if (view.calls.has(fresh.id)) view.calls.set(fresh.id, Object.assign({}, view.calls.get(fresh.id), { data: fresh.data }));
     else if (view.ended && view.ended.id === fresh.id) view.ended = Object.assign({}, view.ended, { data: fresh.data });
-    requestRefresh();
     render();
   }
 
