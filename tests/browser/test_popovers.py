@@ -13,8 +13,8 @@ import urllib.request
 import pytest
 
 from .conftest import DemoServer
-from .stack import (SALES_DID, SUPPORT_DID, call_pane, channels, customer_calls, expect, phone, phone_leg, settle,
-                    sim, signed_in, wait_for)
+from .stack import (SALES_DID, SUPPORT_DID, Desk, call_pane, channels, customer_calls, expect, phone, phone_leg,
+                    settle, sim, signed_in, wait_for)
 
 pytestmark = pytest.mark.browser
 
@@ -161,6 +161,12 @@ def test_the_consulted_agent_gets_a_consult_request(new_page, demo, screenshot):
     check(request).to_have_count(0)
     bob_call = call_pane(bob)
     check(bob_call.locator(".call-role")).to_have_text("You are consulted on this call")
+    check(bob_call.locator(".act-hangup")).to_be_enabled()
+
+    # a forged call id: carol is not on this call; she is told so and nothing changes
+    refused = Desk(demo, "carol").post(f"/api/calls/{call_id}/hangup")
+    assert refused.status_code == 403 and refused.json() == {"error": "you are not part of this call"}
+    check(call.locator(".call-state")).to_have_text("Consulting")
     check(bob_call.locator(".act-hangup")).to_be_enabled()
 
 
@@ -343,7 +349,7 @@ def test_call_data_in_the_pane(new_page, demo, screenshot):
 
     # 300 characters: the page refuses before anything is sent
     notes.fill("x" * 300)
-    check(pane.locator(".cad-message")).to_have_text("'Notes' is too long (300 characters; at most 256).")
+    check(pane.locator(".cad-message")).to_have_text("'Notes' is 300 characters long; the limit is 256.")
     check(pane.locator('.cad-row[data-name="notes"] .cad-count')).to_have_text("300/256")
     pane.locator(".act-cad-save").click()
     page.wait_for_timeout(200)
@@ -391,7 +397,7 @@ def test_call_data_against_the_controller(new_page, demo):
     field = call.locator(".cad-row input:visible").first
     check(field).to_be_visible()
     field.fill("x" * 300)
-    check(call.locator(".cad-message")).to_contain_text("at most 256")
+    check(call.locator(".cad-message")).to_contain_text("the limit is 256")
     field.fill("saved by alice")
     call.locator(".act-cad-save").click()
     check(call.locator(".cad-status")).to_have_text("Saved.")

@@ -325,6 +325,7 @@
 
   /** What the page shows of a variable's value before anyone reveals it. */
   function shownValue(v) {
+    if (v.secure && !v.masked && !v.value) return "–"; // an empty secure value has nothing to hide
     if (v.secure) return v.masked && v.value ? String(v.value) : MASK;
     return v.value === null || v.value === undefined || v.value === "" ? "–" : String(v.value);
   }
@@ -614,7 +615,7 @@
   function cadTooLong(cad) {
     for (const [name, value] of cad.edits) {
       if (value.length > CAD_LIMIT) {
-        return `'${cadLabel(cad, name)}' is too long (${value.length} characters; at most ${CAD_LIMIT}).`;
+        return `'${cadLabel(cad, name)}' is ${value.length} characters long; the limit is ${CAD_LIMIT}.`;
       }
     }
     return "";
@@ -725,7 +726,7 @@
       row.classList.toggle("cad-too-long", typed !== null && typed.length > CAD_LIMIT);
       count.hidden = !canEdit;
       count.textContent = canEdit ? `${(typed ?? current).length}/${CAD_LIMIT}` : "";
-      reveal.hidden = !v.secure;
+      reveal.hidden = !v.secure || (!v.masked && !v.value && !revealed);
       reveal.textContent = revealed ? "Hide" : "Show";
       reveal.setAttribute("aria-label", `${revealed ? "Hide" : "Show"} ${v.label || v.name}`);
       reveal.disabled = offline || busy(reveal);
@@ -766,7 +767,16 @@
     } else {
       status.textContent = "";
       cadMessage(node, result.data.error); // the controller's sentence: who saved first, or what is wrong
-      if (result.status === 409) await reloadCad(node, { dropConflicts: true });
+      if (result.status === 409) {
+        // the values as they are now: in the refusal when the controller sends them, else read again
+        const current = Array.isArray(result.data.data) ? result.data.data
+          : result.data.call && Array.isArray(result.data.call.data) ? result.data.call.data : null;
+        if (current) {
+          takeCadValues(cad, current, { dropConflicts: true });
+          if (view.calls.has(cad.id)) view.calls.set(cad.id, Object.assign({}, view.calls.get(cad.id), { data: current }));
+          render();
+        } else await reloadCad(node, { dropConflicts: true });
+      }
     }
     renderCad(node, cad.call, document.body.classList.contains("offline"), true);
   }
