@@ -257,7 +257,7 @@ def save(interaction: Interaction | str, agent: Agent | int, values: Mapping[str
     agent_id = _agent_id(agent)
     try:
         with _write_transaction():
-            _write(record.id, agent_id, changes)
+            saved = _write(record.id, agent_id, changes)
     except _Lost as lost:
         current = {row.name: row for row in CallDataValue.select(CallDataValue, Agent)
                    .join(Agent, peewee.JOIN.LEFT_OUTER)
@@ -266,8 +266,8 @@ def save(interaction: Interaction | str, agent: Agent | int, values: Mapping[str
                  ", ".join(lost.names))
         raise SaveConflict(_conflict_message(lost.names, spec, current, agent_id, len(changes)),
                            lost.names, view(record)) from None
-    log.info("call %s: %s saved call data %s", record.id, _who(agent),
-             ", ".join(variable.name for variable, _value, _version in changes))
+    if saved:
+        log.info("call %s: %s saved call data %s", record.id, _who(agent), ", ".join(saved))
     return view(record)
 
 
@@ -311,8 +311,8 @@ def _checked(spec: tuple[Variable, ...], name: str, value: object,
     return variable, value, version
 
 
-def _write(interaction_id: str, agent_id: int, changes: list[tuple[Variable, str, int]]) -> None:
-    """All of one save, inside its transaction; raises :class:`_Lost` to roll it back."""
+def _write(interaction_id: str, agent_id: int, changes: list[tuple[Variable, str, int]]) -> list[str]:
+    """All of one save, inside its transaction; the names written. Raises :class:`_Lost` to roll it back."""
     names = [variable.name for variable, _value, _version in changes]
     rows = {row.name: row for row in CallDataValue.select(CallDataValue.id, CallDataValue.name,
                                                           CallDataValue.value, CallDataValue.version)
@@ -348,6 +348,7 @@ def _write(interaction_id: str, agent_id: int, changes: list[tuple[Variable, str
     if saved:
         CallDataAudit.insert_many([{"interaction": interaction_id, "name": name, "agent": agent_id,
                                     "action": "save", "at": now} for name in saved]).execute()
+    return saved
 
 
 def _write_transaction():

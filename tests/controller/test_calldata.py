@@ -17,9 +17,9 @@ import gevent.lock
 import pytest
 
 from controller import calldata
-from controller.db import database, release_connection
 from controller.calldata import (MASK, InvalidValue, ReadOnlyVariable, SaveConflict, UnknownVariable,
                                  ValueTooLong, Variable)
+from controller.db import database, release_connection
 from controller.models import CallDataAudit, CallDataValue, Interaction, Queue
 
 URL = os.environ.get("TEST_DATABASE_URL")
