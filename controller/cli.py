@@ -63,7 +63,7 @@ def cmd_demo(args, settings: Settings) -> int:
     from fssim import Simulator
 
     from .ivr.service import install_shipped_conf
-    from .seed import DEMO_PEOPLE, DEMO_QUEUES, seed_demo, seed_ivr
+    from .seed import DEMO_CHANNEL_VARIABLES, DEMO_PEOPLE, DEMO_QUEUES, seed_demo, seed_ivr
 
     os.makedirs("var", exist_ok=True)
     # the simulator reads the FreeSWITCH configuration the IVR editor publishes to
@@ -77,7 +77,8 @@ def cmd_demo(args, settings: Settings) -> int:
         if role == "agent":
             sim.add_phone(ext, answer_after=1.0)
     for name, _label, did in DEMO_QUEUES:
-        sim.add_did(did, queue=name)
+        # the demo's callers carry call data (customer name, account, order) as a CRM would set it
+        sim.add_did(did, queue=name, variables=DEMO_CHANNEL_VARIABLES.get(name))
     settings.esl = EslAddress("127.0.0.1", sim.port, "ClueCon")
     cc, app, socketio = build(settings)
     credentials = seed_demo()

@@ -40,6 +40,8 @@ class Queue(BaseModel):
     record_always = peewee.BooleanField(default=False)
     hold_music = peewee.CharField(max_length=255, default="local_stream://moh")
     wrapup_reasons = JSONField(default=lambda: ["Resolved", "Follow-up needed", "Wrong number"])
+    #: call-data variables: [{name, label, order, editable, secure, channel_variable}] (see controller.calldata)
+    variables_spec = JSONField(default=list)
 
 
 class Agent(BaseModel):
@@ -174,5 +176,33 @@ class IvrPublication(BaseModel):
     message = peewee.TextField(default="")
 
 
+class CallDataValue(BaseModel):
+    """The current value of one call-data variable of an interaction (see ``controller.calldata``).
+
+    ``version`` grows by one on every save: a save names the version it edited and
+    loses to any save that came first.
+    """
+
+    interaction = peewee.ForeignKeyField(Interaction, backref="call_data", on_delete="CASCADE")
+    name = peewee.CharField(max_length=64)
+    value = peewee.TextField(default="")
+    version = peewee.IntegerField(default=1)
+    updated_by = peewee.ForeignKeyField(Agent, null=True, backref="+", on_delete="SET NULL")
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("interaction", "name"), True),)
+
+
+class CallDataAudit(BaseModel):
+    """Who revealed or saved which call-data variable, and when. Never the value."""
+
+    interaction = peewee.ForeignKeyField(Interaction, backref="call_data_audit", on_delete="CASCADE")
+    name = peewee.CharField(max_length=64)
+    agent = peewee.ForeignKeyField(Agent, null=True, backref="+", on_delete="SET NULL")
+    action = peewee.CharField(max_length=16)  # reveal, save
+    at = peewee.DateTimeField(default=utcnow, index=True)
+
+
 ALL_MODELS = [Queue, Agent, AgentQueue, Interaction, InteractionEvent, Recording, RecordingTag, ApiToken,
-              IvrVersion, IvrPublication]
+              IvrVersion, IvrPublication, CallDataValue, CallDataAudit]

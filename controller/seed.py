@@ -9,6 +9,31 @@ log = logging.getLogger(__name__)
 
 #: (name, label, DID)
 DEMO_QUEUES = [("sales", "Sales", "8005550100"), ("support", "Support", "8005550200")]
+#: call data per queue (``Queue.variables_spec``, see controller/calldata.py)
+DEMO_VARIABLES = {
+    "sales": [
+        {"name": "customer_name", "label": "Customer name", "order": 10, "channel_variable": "cc_customer_name"},
+        {"name": "account_number", "label": "Account number", "order": 20, "secure": True,
+         "channel_variable": "cc_account_number"},
+        {"name": "order_id", "label": "Order id", "order": 30, "editable": True, "channel_variable": "cc_order_id"},
+        {"name": "notes", "label": "Notes", "order": 40, "editable": True},
+    ],
+    "support": [
+        {"name": "customer_name", "label": "Customer name", "order": 10, "channel_variable": "cc_customer_name"},
+        {"name": "account_number", "label": "Account number", "order": 20, "secure": True, "editable": True,
+         "channel_variable": "cc_account_number"},
+        {"name": "ticket", "label": "Ticket", "order": 30, "editable": True, "channel_variable": "cc_ticket"},
+        {"name": "product", "label": "Product", "order": 40, "channel_variable": "cc_product"},
+        {"name": "notes", "label": "Notes", "order": 50, "editable": True},
+    ],
+}
+#: the channel variables the simulator's dialplan sets on a demo customer's call, per queue
+DEMO_CHANNEL_VARIABLES = {
+    "sales": {"cc_customer_name": "Ada Lovelace", "cc_account_number": "4000123412341234",
+              "cc_order_id": "SO-10042"},
+    "support": {"cc_customer_name": "Grace Hopper", "cc_account_number": "5100987698769876",
+                "cc_ticket": "T-2291", "cc_product": "Model 7 router"},
+}
 #: (username, name, extension, role, password, queues)
 DEMO_PEOPLE = [
     ("alice", "Alice Agent", "1000", "agent", "alice-demo", ["sales", "support"]),
@@ -23,8 +48,13 @@ def seed_demo() -> list[tuple[str, str, str]]:
     """Create the demo queues and people if missing; return (username, password, role) to print."""
     queues = {}
     for name, label, _did in DEMO_QUEUES:
-        queues[name], _ = Queue.get_or_create(name=name, defaults={"label": label, "ring_timeout": 15,
-                                                                    "wrapup_seconds": 20})
+        queue, _ = Queue.get_or_create(name=name, defaults={"label": label, "ring_timeout": 15,
+                                                           "wrapup_seconds": 20})
+        if not queue.variables_spec and DEMO_VARIABLES.get(name):
+            # a spec someone changed is theirs: only an empty one gets the demo variables
+            queue.variables_spec = DEMO_VARIABLES[name]
+            queue.save()
+        queues[name] = queue
     credentials = []
     for username, name, ext, role, password, member_of in DEMO_PEOPLE:
         agent = Agent.get_or_none(Agent.username == username)

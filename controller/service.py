@@ -19,6 +19,7 @@ from . import commands
 from .agents import SELECTABLE, AgentMachine
 from .calls import CallMachine, Leg
 from .calls.control import CallControl
+from .calls.data import CallData
 from .calls.errors import BadInput, BadTarget, NotYourCall, SwitchRefused, TargetUnavailable, UnknownCall
 from .calls.outbound import OutboundCalls
 from .calls.recording import RecordingControl
@@ -44,7 +45,7 @@ Push = Callable[[str, str, dict], None]
 __all__ = ["ContactCenter", "NotYourCall", "UnknownCall", "TargetUnavailable", "BadInput", "BadTarget", "SwitchRefused"]
 
 
-class ContactCenter(CallControl, OutboundCalls, RecordingControl):
+class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData):
     """One per process: owns the ESL client, the call and agent machines and routing.
 
     :param settings: see :mod:`controller.config`
@@ -176,7 +177,8 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl):
             if name == "CHANNEL_PARK" and event.get("Call-Direction") == "inbound" and event.variable("cc_queue"):
                 self.enqueue_inbound(event.uuid, event.variable("cc_queue"),
                                      ani=event.get("Caller-Caller-ID-Number", ""),
-                                     dnis=event.variable("cc_did") or event.get("Caller-Destination-Number", ""))
+                                     dnis=event.variable("cc_did") or event.get("Caller-Destination-Number", ""),
+                                     lookup=event.variable)
             return
         leg = call.legs.get(event.uuid)
         if leg is None:
@@ -193,7 +195,8 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl):
             self._leg_gone(key, call, leg, event.get("Hangup-Cause", ""))
 
     # -- queue and offers --------------------------------------------------------------
-    def enqueue_inbound(self, uuid: str, queue_name: str, *, ani: str, dnis: str) -> CallMachine | None:
+    def enqueue_inbound(self, uuid: str, queue_name: str, *, ani: str, dnis: str,
+                        lookup: Callable[[str], str | None] | None = None) -> CallMachine | None:
         queue = self.queue(queue_name)
         if queue is None:
             log.error("inbound call %s names unknown queue %r; leaving it parked", uuid, queue_name)
@@ -202,6 +205,8 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl):
                              state="new", ani=ani[:32], dnis=dnis[:32], customer_uuid=uuid)
         insert_interaction(record)
         call = CallMachine(record, queue.name)
+        if lookup is not None and queue.variables_spec:
+            self._capture_call_data(call, queue, lookup)
         self._track(call, uuid)
         call.fire("enqueue")
         self._keep_on_bridge_end(uuid)

@@ -310,8 +310,12 @@ API_SHAPE: tuple[Operation, ...] = (
                  schemas.RecordingBody, tags=("recording",)),
     _call_action("recording/tags", "Tag the recording at its current offset.", schemas.TagBody,
                  tags=("recording",), ok=schemas.TagReply),
+    Operation("get", "/api/calls/{call_id}/data", "The call's data variables (secure ones masked).",
+              ok=schemas.CallDataList, errors=(403, 404)),
     Operation("patch", "/api/calls/{call_id}/data", "Save call-data variables (the first save wins).",
-              schemas.CallDataPatch),
+              schemas.CallDataPatch, ok=schemas.CallDataReply, errors=(403, 404, 409)),
+    Operation("post", "/api/calls/{call_id}/data/{name}/reveal", "Show one secure value in clear (audited).",
+              ok=schemas.Revealed, errors=(403, 404)),
     Operation("get", "/api/supervisor", "Every agent, queue and live call (supervisors and admins).",
               ok=schemas.SupervisorSnapshot, errors=(403,), tags=("supervisor",)),
 )

@@ -119,6 +119,8 @@ class CallMachine(Machine):
         self._recording_started = None
         self._shield = None
         self._shield_timer = None
+        #: the call data as desktops see it (secure values masked), refreshed on every save
+        self.data: list[dict] = []
         #: an originate's result was lost (restart, dropped connection): reconciliation settles it
         self.orphaned = False
         #: the agent called by an agent-to-agent call (their leg is the "customer" leg)
@@ -180,6 +182,7 @@ class CallMachine(Machine):
             "held": self.state == "held",
             "consult": self.consult.as_dict() if self.consult is not None else None,
             "recording": dict(self.recording) if self.recording else None,
+            "data": self.data,
             "role": self.role_of(viewer),
             "allowed": self.agent_actions(viewer),
         }
