@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import urllib.request
 
 import pytest
 
@@ -307,28 +306,30 @@ def _variables(account: str = "A-1042", version: int = 3) -> list[dict]:
     ]
 
 
-def test_call_data_in_the_pane(new_page, demo, screenshot):
-    """The call-data pane against pushes made in the page's socket handler; until the
-    controller serves the call-data endpoints, their replies (in the shapes of
-    docs/desktop.md) are stood in for by the test, and every request the page sends is checked."""
+def test_call_data_pane_keeps_edits_across_pushes(new_page, demo):
+    """The call-data pane's own logic, driven by pushes made in the page's socket handler and
+    replies stood in for by the test (shapes of docs/call-data.md): an edit survives a push and
+    keeps the version it started from, Revert, the 256-character check, reveal and hide, and
+    the values read again after a 409."""
     check = expect()
     page = signed_in(new_page, "bob")
     agent_id = page.evaluate("JSON.parse(document.getElementById('desktop-config').textContent).agent_id")
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     call = _connected(agent_id, now, _variables())
     sent = []
-    fresh = {"call": _connected(agent_id, now, _variables("A-5000", 5))}
 
-    def patch(route):
-        sent.append(json.loads(route.request.post_data))
-        route.fulfill(status=409, content_type="application/json",
-                      body=json.dumps({"error": "Bob saved 'Account' first; your change was not saved."}))
+    def data(route):
+        if route.request.method == "PATCH":
+            sent.append(json.loads(route.request.post_data))
+            route.fulfill(status=409, content_type="application/json",
+                          body=json.dumps({"error": "Bob saved 'Account' first; your change was not saved."}))
+        else:  # the values as they are now
+            route.fulfill(status=200, content_type="application/json",
+                          body=json.dumps({"data": _variables("A-5000", 5)}))
 
-    page.route(f"**/api/calls/{call['id']}/data", patch)
+    page.route(f"**/api/calls/{call['id']}/data", data)
     page.route(f"**/api/calls/{call['id']}/data/card/reveal", lambda route: route.fulfill(
         status=200, content_type="application/json", body=json.dumps({"value": "4111 1111 1111 1111"})))
-    page.route(f"**/api/calls/{call['id']}", lambda route: route.fulfill(
-        status=200, content_type="application/json", body=json.dumps({"ok": True, **fresh})))
     push = "(call) => SD.socket.listeners('call').forEach((h) => h(call))"
     page.evaluate("(agent) => SD.socket.listeners('agent_state').forEach((h) => h(agent))", {
         "id": agent_id, "username": "bob", "name": "Bob Agent", "extension": "1001", "role": "agent", "team": "",
@@ -369,7 +370,6 @@ def test_call_data_in_the_pane(new_page, demo, screenshot):
     # click-to-reveal, and hide again
     card.locator(".cad-reveal").click()
     check(card.locator(".cad-value")).to_have_text("4111 1111 1111 1111")
-    screenshot(page, "desktop-call-data")
     card.locator(".cad-reveal").click()
     check(card.locator(".cad-value")).to_have_text("•••• 1111")
 
@@ -381,24 +381,91 @@ def test_call_data_in_the_pane(new_page, demo, screenshot):
     check(pane.locator(".act-cad-save")).to_be_disabled()
 
 
-def test_call_data_against_the_controller(new_page, demo):
-    """Save and a conflict between two agents, end to end, once the controller serves call data."""
+def test_call_data_save_reveal_and_the_first_save_wins(new_page, demo, screenshot):
+    """Call data end to end: the demo's sales callers carry a customer name, a secure account
+    number, an order id and notes; alice edits, bob (consulted on the call) saves first."""
     check = expect()
-    doc = json.loads(urllib.request.urlopen(demo.url + "/api/openapi.json", timeout=10).read())
-    patch = doc["paths"].get("/api/calls/{call_id}/data", {}).get("patch", {})
-    if not patch or patch.get("x-switchdesk-planned"):
-        pytest.skip("the controller does not serve PATCH /api/calls/<id>/data yet")
+    phone(demo, "alice", answer_after=120)
     alice = signed_in(new_page, "alice", "available")
+    posted = []
+    alice.on("request", lambda r: posted.append(r.url) if r.method in ("POST", "PATCH") and "/data" in r.url else None)
     customer_calls(demo, SALES_DID, ani="+15550001212")
+
+    # the contact request shows the variables; the secure one never in clear
+    offer = alice.locator(".offer[data-call-id]")
+    check(offer.locator('.offer-var[data-name="customer_name"]')).to_have_text("Ada Lovelace")
+    check(offer.locator('.offer-var[data-name="account_number"]')).to_have_text("••••••")
+    assert "4000123412341234" not in alice.content()
+    offer.locator(".act-accept").click()
     call = call_pane(alice)
     check(call.locator(".call-state")).to_have_text("Connected")
-    if not alice.evaluate("(async () => ((await SD.api('GET', '/api/calls')).data.calls[0] || {}).data)()"):
-        pytest.skip("the demo's calls carry no call data")
-    field = call.locator(".cad-row input:visible").first
-    check(field).to_be_visible()
-    field.fill("x" * 300)
-    check(call.locator(".cad-message")).to_contain_text("the limit is 256")
-    field.fill("saved by alice")
-    call.locator(".act-cad-save").click()
-    check(call.locator(".cad-status")).to_have_text("Saved.")
-    check(field).to_have_value("saved by alice")
+    call_id = call.get_attribute("data-call-id")
+
+    cad = call.locator(".cad")
+    row = lambda name: cad.locator(f'.cad-row[data-name="{name}"]')  # noqa: E731
+    check(row("customer_name").locator(".cad-value")).to_have_text("Ada Lovelace")
+    check(row("customer_name").locator("input")).to_be_hidden()  # read-only
+    check(row("order_id").locator("input")).to_have_value("SO-10042")
+    check(row("account_number").locator(".cad-value")).to_have_text("••••••")
+    # click-to-reveal: asked of the controller (which writes it down), hidden again on request
+    row("account_number").locator(".cad-reveal").click()
+    check(row("account_number").locator(".cad-value")).to_have_text("4000123412341234")
+    row("account_number").locator(".cad-reveal").click()
+    check(row("account_number").locator(".cad-value")).to_have_text("••••••")
+    assert posted == [f"{demo.url}/api/calls/{call_id}/data/account_number/reveal"]
+
+    # 300 characters never leave the page
+    notes = row("notes").locator("input")
+    notes.fill("x" * 300)
+    check(cad.locator(".cad-message")).to_have_text("'Notes' is 300 characters long; the limit is 256.")
+    cad.locator(".act-cad-save").click()
+    alice.wait_for_timeout(200)
+    assert len(posted) == 1
+    # the controller says the same if it is sent anyway
+    too_long = alice.evaluate(f"""async () => (await SD.api("PATCH", "/api/calls/{call_id}/data",
+        {{values: {{notes: "x".repeat(300)}}, versions: {{notes: 0}}}})).status""")
+    assert too_long == 400
+
+    notes.fill("wants a call back on Friday")
+    cad.locator(".act-cad-save").click()
+    check(cad.locator(".cad-status")).to_have_text("Saved.")
+    check(notes).to_have_value("wants a call back on Friday")
+    check(cad.locator(".act-cad-save")).to_be_disabled()
+
+    # bob is consulted and saves the order id while alice is still typing hers
+    bob = signed_in(new_page, "bob", "available")
+    assert alice.evaluate(f"""async () => (await SD.api("POST", "/api/calls/{call_id}/consult",
+                                                       {{to: {{agent: "bob"}}}})).status""") == 200
+    check(call.locator(".consult-phase")).to_have_text("Talking")
+    order = row("order_id").locator("input")
+    order.fill("SO-20000")
+    saved = bob.evaluate(f"""async () => {{
+        const data = (await SD.api("GET", "/api/calls/{call_id}/data")).data.data;
+        const version = data.find((v) => v.name === "order_id").version;
+        return (await SD.api("PATCH", "/api/calls/{call_id}/data",
+                             {{values: {{order_id: "SO-30000"}}, versions: {{order_id: version}}}})).status;
+    }}""")
+    assert saved == 200
+    bob_cad = call_pane(bob).locator(".cad")
+    check(bob_cad.locator('.cad-row[data-name="order_id"] .cad-value')).to_have_text("SO-30000")
+    check(order).to_have_value("SO-20000")  # her edit is kept, on the version she started from
+    cad.locator(".act-cad-save").click()
+    check(cad.locator(".cad-message")).to_have_text(
+        "Bob Agent saved 'Order id' first; your change was not saved. The current value is shown.")
+    check(order).to_have_value("SO-30000")
+    check(notes).to_have_value("wants a call back on Friday")
+    screenshot(alice, "desktop-call-data")
+
+    # during wrap-up the agent can still complete the call's data
+    assert alice.evaluate(f"""async () => (await SD.api("POST", "/api/calls/{call_id}/consult/cancel")).status""") == 200
+    check(call.locator(".party-consult")).to_be_hidden()
+    call.locator(".act-hangup").click()
+    check(alice.locator("#state-badge")).to_have_text("Wrap-up")
+    notes.fill("call back on Friday, 10:00")
+    cad.locator(".act-cad-save").click()
+    check(cad.locator(".cad-status")).to_have_text("Saved.")
+    # and what is saved is what the controller has
+    data = alice.evaluate(f"""async () => (await SD.api("GET", "/api/calls/{call_id}/data")).data.data""")
+    values = {v["name"]: v["value"] for v in data}
+    assert values["notes"] == "call back on Friday, 10:00" and values["order_id"] == "SO-30000"
+    assert values["account_number"] == "••••••"

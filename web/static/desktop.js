@@ -698,9 +698,16 @@
     const data = Array.isArray(call.data) ? call.data : [];
     if (call !== cad.call || force) takeCadValues(cad, data);
     cad.call = call;
+    const over = call === view.ended;
+    if (over && !cad.loaded) {
+      // a call rebuilt after a reconnect in wrap-up comes without its data: read it once
+      cad.loaded = true;
+      reloadCad(node);
+    }
     section.hidden = data.length === 0;
     if (!data.length) return;
-    const editable = allows(call, "data") && call !== view.ended;
+    // the agent may still complete the call's data while wrapping it up
+    const editable = over ? !!view.agent && view.agent.state === "wrap_up" : allows(call, "data");
     const list = node.querySelector(".cad-fields");
     const rows = data.map((v) => {
       let row = cad.rows.get(v.name);
@@ -763,7 +770,8 @@
       }
       cadMessage(node, "");
       status.textContent = "Saved.";
-      await reloadCad(node);
+      // the reply holds the values as saved (with their new versions)
+      if (Array.isArray(result.data.data)) applyCad(node, result.data.data); else await reloadCad(node);
     } else {
       status.textContent = "";
       cadMessage(node, result.data.error); // the controller's sentence: who saved first, or what is wrong
@@ -771,25 +779,25 @@
         // the values as they are now: in the refusal when the controller sends them, else read again
         const current = Array.isArray(result.data.data) ? result.data.data
           : result.data.call && Array.isArray(result.data.call.data) ? result.data.call.data : null;
-        if (current) {
-          takeCadValues(cad, current, { dropConflicts: true });
-          if (view.calls.has(cad.id)) view.calls.set(cad.id, Object.assign({}, view.calls.get(cad.id), { data: current }));
-          render();
-        } else await reloadCad(node, { dropConflicts: true });
+        if (current) applyCad(node, current, { dropConflicts: true });
+        else await reloadCad(node, { dropConflicts: true });
       }
     }
     renderCad(node, cad.call, document.body.classList.contains("offline"), true);
   }
 
-  /** Read the call's variables again (after a save, or when someone saved first). */
+  /** Read the call's variables again (after someone saved first; a call in wrap-up). */
   async function reloadCad(node, options = {}) {
-    const cad = node.cad;
-    const result = await SD.api("GET", `/api/calls/${encodeURIComponent(cad.id)}`);
-    if (!result.ok || !result.data.call) { requestRefresh(); return; }
-    const fresh = result.data.call;
-    takeCadValues(cad, fresh.data, options);
-    if (view.calls.has(fresh.id)) view.calls.set(fresh.id, Object.assign({}, view.calls.get(fresh.id), { data: fresh.data }));
-    else if (view.ended && view.ended.id === fresh.id) view.ended = Object.assign({}, view.ended, { data: fresh.data });
+    const result = await SD.api("GET", callPath(node.cad.id, "data"));
+    if (result.ok && Array.isArray(result.data.data)) applyCad(node, result.data.data, options);
+  }
+
+  /** Show `data` as the call's variables now (the page's copy of the call keeps them too). */
+  function applyCad(node, data, options = {}) {
+    const id = node.cad.id;
+    takeCadValues(node.cad, data, options);
+    if (view.calls.has(id)) view.calls.set(id, Object.assign({}, view.calls.get(id), { data }));
+    else if (view.ended && view.ended.id === id) view.ended = Object.assign({}, view.ended, { data });
     render();
   }
 
