@@ -761,6 +761,7 @@ class Window:
                                          "-o", args.py_spy, "-r", "200", "--nonblocking", "-F"],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             gevent.sleep(1)  # py-spy attaches
+        self.pushes0 = sum(d.pushes for d in bench.supervisors)
         self.cpu0, self.wall0, self.own0 = bench.controller_cpu(), time.monotonic(), time.process_time()
         self.start = now_ns()
         return self
@@ -771,6 +772,7 @@ class Window:
         self.cpu = (bench.controller_cpu() - self.cpu0) / wall
         self.own = (time.process_time() - self.own0) / wall
         self.stalls_here = self.watch.between(self.start, now_ns())
+        self.supervisor_pushes = sum(d.pushes for d in bench.supervisors) - self.pushes0
         if self.spy is not None:
             self.spy.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
             self.spy.wait(timeout=60)
@@ -813,9 +815,11 @@ def report(bench: Bench, setup: dict, window: Window, elapsed: float) -> None:
     for key in ("hold", "unhold", "http", "hangup", "bridge", "ramp"):
         print(bench.series[key].row())
     print()
-    supervisor_pushes = sum(d.pushes for d in bench.supervisors)
+    # hold/unhold push nothing; a turnover pushes about 9 times to supervisors, more when offers are withdrawn
+    per_turnover = window.supervisor_pushes / args.turnovers if args.turnovers else 0
     print(f"bench errors: {len(bench.errors)}" + (f" (first: {bench.errors[0]})" if bench.errors else "")
-          + f"; controller errors: {len(controller_errors)}; pushes seen by supervisors: {supervisor_pushes}")
+          + f"; controller errors: {len(controller_errors)}; pushes to supervisors during the measurement: "
+          f"{window.supervisor_pushes} ({per_turnover:.1f} per turnover)")
     for line in _distinct(controller_errors):
         print(f"  controller: {line}")
     if args.samples:
