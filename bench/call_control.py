@@ -593,22 +593,27 @@ class Bench:
 # -- the controller process (``--serve-controller``) ------------------------------------------
 
 class LoopWatch:
-    """Records when a gevent loop could not run a 5 ms timer on time (stalls over 10 ms)."""
+    """Records when a gevent loop could not run a 5 ms timer on time (stalls over 10 ms).
+
+    Each stall also keeps the CPU time the process used meanwhile: a stall spent running
+    (a long greenlet slice, garbage collection) uses about its length in CPU; a stall with
+    little CPU is time the process waited for a core (another process had it).
+    """
 
     def __init__(self):
-        self.stalls: list[tuple[int, int]] = []  # (monotonic ns, ns late)
+        self.stalls: list[tuple[int, int, int]] = []  # (monotonic ns, ns late, CPU ns meanwhile)
         self._greenlet = gevent.spawn(self._run)
 
     def _run(self) -> None:
         while True:
-            t = now_ns()
+            t, cpu = now_ns(), time.process_time_ns()
             gevent.sleep(0.005)
             late = now_ns() - t - 5_000_000
             if late > 10_000_000:
-                self.stalls.append((t, late))
+                self.stalls.append((t, late, time.process_time_ns() - cpu))
 
-    def between(self, start: int, end: int) -> list[int]:
-        return [late for t, late in self.stalls if start <= t <= end]
+    def between(self, start: int, end: int) -> list[tuple[int, int]]:
+        return [(late, cpu) for t, late, cpu in self.stalls if start <= t <= end]
 
 
 def serve_controller(profile_path: str | None, stalls_path: str) -> int:
@@ -630,7 +635,7 @@ def serve_controller(profile_path: str | None, stalls_path: str) -> int:
             profiler.disable()
             profiler.dump_stats(profile_path)
         with open(stalls_path, "w") as f:
-            f.write("\n".join(str(late) for late in watch.between(window[0], now_ns())))
+            f.write("".join(f"{late} {cpu}\n" for late, cpu in watch.between(window[0], now_ns())))
 
     gevent.signal_handler(signal.SIGUSR1, start)
     gevent.signal_handler(signal.SIGUSR2, stop)
@@ -689,10 +694,13 @@ def _distinct(errors: list[str], most: int = 5) -> list[str]:
     return [f"{n} x {text}" for text, n in sorted(counts.items(), key=lambda kv: -kv[1])[:most]]
 
 
-def _stalls(values: list[int]) -> str:
+def _stalls(values: list[tuple[int, int]]) -> str:
     if not values:
         return "none over 10 ms"
-    return f"{len(values)} over 10 ms, {sum(values) / 1e6:.0f} ms in all, longest {max(values) / 1e6:.0f} ms"
+    total = sum(late for late, _cpu in values)
+    busy = sum(min(cpu, late) for late, cpu in values)
+    return (f"{len(values)} over 10 ms, {total / 1e6:.0f} ms in all ({busy / 1e6:.0f} ms of it running, "
+            f"{(total - busy) / 1e6:.0f} ms waiting for a core), longest {max(v[0] for v in values) / 1e6:.0f} ms")
 
 
 # -- main -------------------------------------------------------------------------------------
@@ -785,7 +793,7 @@ class Window:
                     break
             gevent.sleep(0.2)
             with open(bench.stalls_path) as f:
-                self.stalls_controller = [int(line) for line in f.read().split()]
+                self.stalls_controller = [tuple(map(int, line.split())) for line in f if line.strip()]
         elif self.profiler is not None:
             self.profiler.disable()
             self.profiler.dump_stats(bench.args.profile)
