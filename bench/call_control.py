@@ -40,6 +40,8 @@ monkey.patch_all()
 
 import argparse  # noqa: E402
 import cProfile  # noqa: E402
+import gc  # noqa: E402
+import json  # noqa: E402
 import math  # noqa: E402
 import os  # noqa: E402
 import pstats  # noqa: E402
@@ -295,6 +297,8 @@ class Bench:
         else:
             command = [sys.executable, os.path.abspath(__file__), "--serve-controller",
                        "--stalls", self.stalls_path]
+            if self.args.controller_gc_freeze:
+                command.append("--controller-gc-freeze")
             if self.args.profile:
                 command += ["--profile", os.path.abspath(self.args.profile)]
             self.controller = subprocess.Popen(command, cwd=self.workdir, env=env,
@@ -593,15 +597,20 @@ class Bench:
 # -- the controller process (``--serve-controller``) ------------------------------------------
 
 class LoopWatch:
-    """Records when a gevent loop could not run a 5 ms timer on time (stalls over 10 ms).
+    """Records when a gevent loop could not run a 5 ms timer on time (stalls over 10 ms), and
+    the process's garbage collections.
 
     Each stall also keeps the CPU time the process used meanwhile: a stall spent running
-    (a long greenlet slice, garbage collection) uses about its length in CPU; a stall with
-    little CPU is time the process waited for a core (another process had it).
+    (a long stretch of work without yielding, garbage collection) uses about its length in
+    CPU; a stall with little CPU is time the process waited for a core (another process had
+    it) or in a blocking system call.
     """
 
     def __init__(self):
         self.stalls: list[tuple[int, int, int]] = []  # (monotonic ns, ns late, CPU ns meanwhile)
+        self.collections: list[tuple[int, int, int]] = []  # (monotonic ns, ns it took, generation)
+        self._gc_started = 0
+        gc.callbacks.append(self._on_gc)
         self._greenlet = gevent.spawn(self._run)
 
     def _run(self) -> None:
@@ -612,13 +621,21 @@ class LoopWatch:
             if late > 10_000_000:
                 self.stalls.append((t, late, time.process_time_ns() - cpu))
 
-    def between(self, start: int, end: int) -> list[tuple[int, int]]:
-        return [(late, cpu) for t, late, cpu in self.stalls if start <= t <= end]
+    def _on_gc(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._gc_started = now_ns()
+        else:
+            self.collections.append((self._gc_started, now_ns() - self._gc_started, info["generation"]))
+
+    def between(self, start: int, end: int) -> dict:
+        return {"stalls": [(late, cpu) for t, late, cpu in self.stalls if start <= t <= end],
+                "gc": [(took, gen) for t, took, gen in self.collections if start <= t <= end]}
 
 
-def serve_controller(profile_path: str | None, stalls_path: str) -> int:
+def serve_controller(profile_path: str | None, stalls_path: str, gc_freeze: bool) -> int:
     """``switchdesk serve``; SIGUSR1/SIGUSR2 mark the measurement: its event-loop stalls are
-    written to ``stalls_path`` and, with ``profile_path``, it is profiled with cProfile."""
+    written to ``stalls_path`` and, with ``profile_path``, it is profiled with cProfile.
+    ``gc_freeze``: an experiment, ``gc.freeze()`` when the measurement starts."""
     from controller import cli
 
     profiler = cProfile.Profile()
@@ -626,6 +643,9 @@ def serve_controller(profile_path: str | None, stalls_path: str) -> int:
     window = [0]
 
     def start():
+        if gc_freeze:
+            gc.collect()
+            gc.freeze()
         window[0] = now_ns()
         if profile_path:
             profiler.enable()
@@ -635,7 +655,7 @@ def serve_controller(profile_path: str | None, stalls_path: str) -> int:
             profiler.disable()
             profiler.dump_stats(profile_path)
         with open(stalls_path, "w") as f:
-            f.write("".join(f"{late} {cpu}\n" for late, cpu in watch.between(window[0], now_ns())))
+            json.dump(watch.between(window[0], now_ns()), f)
 
     gevent.signal_handler(signal.SIGUSR1, start)
     gevent.signal_handler(signal.SIGUSR2, stop)
@@ -694,13 +714,19 @@ def _distinct(errors: list[str], most: int = 5) -> list[str]:
     return [f"{n} x {text}" for text, n in sorted(counts.items(), key=lambda kv: -kv[1])[:most]]
 
 
-def _stalls(values: list[tuple[int, int]]) -> str:
-    if not values:
-        return "none over 10 ms"
-    total = sum(late for late, _cpu in values)
-    busy = sum(min(cpu, late) for late, cpu in values)
-    return (f"{len(values)} over 10 ms, {total / 1e6:.0f} ms in all ({busy / 1e6:.0f} ms of it running, "
-            f"{(total - busy) / 1e6:.0f} ms waiting for a core), longest {max(v[0] for v in values) / 1e6:.0f} ms")
+def _stalls(loop: dict) -> str:
+    values, collections = loop["stalls"], loop["gc"]
+    if values:
+        total = sum(late for late, _cpu in values)
+        busy = sum(min(cpu, late) for late, cpu in values)
+        text = (f"{len(values)} over 10 ms, {total / 1e6:.0f} ms in all ({busy / 1e6:.0f} ms of it running, "
+                f"{(total - busy) / 1e6:.0f} ms waiting), longest {max(v[0] for v in values) / 1e6:.0f} ms")
+    else:
+        text = "none over 10 ms"
+    full = [took for took, gen in collections if gen == 2]
+    if full:
+        text += f"; {len(full)} full GC, longest {max(full) / 1e6:.0f} ms"
+    return text
 
 
 # -- main -------------------------------------------------------------------------------------
@@ -735,6 +761,8 @@ def parse_args(argv=None):
                                      "and print its top functions")
     p.add_argument("--py-spy", metavar="FILE", help="sample the controller with py-spy (on PATH, or $PY_SPY) "
                                                     "during the measurement: raw stacks to FILE, summary printed")
+    p.add_argument("--controller-gc-freeze", action="store_true",
+                   help="experiment: gc.freeze() in the controller process once the calls are up")
     p.add_argument("--samples", help="write every sample to FILE (CSV: series, at_s, latency_ms)")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder (database, controller log)")
     p.add_argument("--seed", type=int, default=1)
@@ -793,7 +821,7 @@ class Window:
                     break
             gevent.sleep(0.2)
             with open(bench.stalls_path) as f:
-                self.stalls_controller = [tuple(map(int, line.split())) for line in f if line.strip()]
+                self.stalls_controller = json.load(f)
         elif self.profiler is not None:
             self.profiler.disable()
             self.profiler.dump_stats(bench.args.profile)
@@ -813,11 +841,12 @@ def report(bench: Bench, setup: dict, window: Window, elapsed: float) -> None:
     print(f"load: {args.actions} REST actions (hold, unhold {HOLD_SECONDS:g} s later) at {args.rate:g}/s and "
           f"{args.turnovers} call turnovers over {elapsed:.1f} s")
     if bench.controller is not None:
-        print(f"CPU: controller {window.cpu:.0%} of a core, this process (simulator, agents) {window.own:.0%}; "
-              f"event-loop stalls: controller {_stalls(window.stalls_controller)}; "
-              f"this process {_stalls(window.stalls_here)}")
+        print(f"CPU: controller {window.cpu:.0%} of a core, this process (simulator, agents) {window.own:.0%}")
+        print(f"event-loop stalls: controller {_stalls(window.stalls_controller)}")
+        print(f"                   this process {_stalls(window.stalls_here)}")
     else:
-        print(f"CPU: the one process {window.own:.0%} of a core; event-loop stalls: {_stalls(window.stalls_here)}")
+        print(f"CPU: the one process {window.own:.0%} of a core")
+        print(f"event-loop stalls: {_stalls(window.stalls_here)}")
     print()
     print(f"{'latency in ms':<46} {'count':>6} {'p50':>8} {'p99':>8} {'max':>8}   target")
     for key in ("hold", "unhold", "http", "hangup", "bridge", "ramp"):
@@ -845,7 +874,7 @@ def report(bench: Bench, setup: dict, window: Window, elapsed: float) -> None:
 def main(argv=None) -> int:
     args = parse_args(argv)
     if args.serve_controller:
-        return serve_controller(args.profile, args.stalls)
+        return serve_controller(args.profile, args.stalls, args.controller_gc_freeze)
     import logging
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
@@ -876,6 +905,10 @@ def main(argv=None) -> int:
                 setup["transports"] = result
         gevent.sleep(2)  # let the ramp's tail (hold music, routing) settle
         setup["in_progress"] = len([c for c in bench.sim.channels.values() if c.direction == "inbound"])
+        # this process's own full collections would pause the simulator and the clients
+        # (100+ ms with 500 desks): what exists now is kept out of them
+        gc.collect()
+        gc.freeze()
         with Window(bench) as window:
             elapsed = bench.measure()
         report(bench, setup, window, elapsed)
