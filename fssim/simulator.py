@@ -98,8 +98,10 @@ class Simulator:
         Channels stay up (an ESL drop / controller reconnect while calls are up).
         """
         port = self.esl.port
+        observer = self.esl.observer
         self.esl.stop()
         self.esl = EslServer(self.switch, self.api, self.host, port, self.password)
+        self.esl.observer = observer
         for attempt in range(50):
             try:
                 self.esl.start()
