@@ -47,9 +47,68 @@ def open_database(url: str) -> peewee.Database:
     # One connection per greenlet, whether or not threading is monkey-patched: with
     # psycogreen a query yields, and two greenlets must never share a connection.
     db._state = _GreenletConnectionState()
+    _use_cooperative_locks(db)
     database.initialize(db)
     log.info("database: %s", _redacted(url))
     return db
+
+
+def _use_cooperative_locks(db: peewee.Database) -> None:
+    """peewee and its pool guard connect/close with ``threading`` locks. With psycogreen a
+    connect yields to other greenlets *while holding* that lock; when threading is not
+    monkey-patched (tests, embedding) a second greenlet then blocks the whole thread on a
+    real lock and nothing ever runs again. These locks wait cooperatively instead, and stay
+    exclusive across real threads too."""
+    import threading
+
+    db._lock = CooperativeRLock()
+    if hasattr(db, "_pool_lock"):
+        db._pool_lock = CooperativeRLock()
+        db._pool_available = threading.Condition(db._pool_lock)
+
+
+class CooperativeRLock:
+    """Reentrant for one greenlet, exclusive across greenlets and threads; a waiter sleeps
+    with ``gevent.sleep`` (its own thread's hub) instead of blocking the thread."""
+
+    def __init__(self):
+        import threading
+
+        self._lock = threading.Lock()
+        self._owner = None
+        self._count = 0
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        me = gevent.getcurrent()
+        if self._owner is me:
+            self._count += 1
+            return True
+        delay = 0.0002
+        waited = 0.0
+        while not self._lock.acquire(False):
+            if not blocking or (timeout >= 0 and waited >= timeout):
+                return False
+            gevent.sleep(delay)
+            waited += delay
+            delay = min(delay * 2, 0.005)
+        self._owner, self._count = me, 1
+        return True
+
+    def release(self) -> None:
+        if self._owner is not gevent.getcurrent():
+            raise RuntimeError("cannot release a lock this greenlet does not hold")
+        self._count -= 1
+        if self._count == 0:
+            self._owner = None
+            self._lock.release()
+
+    def _is_owned(self) -> bool:
+        return self._owner is gevent.getcurrent()
+
+    __enter__ = acquire
+
+    def __exit__(self, *exc) -> None:
+        self.release()
 
 
 class _GreenletConnectionState(peewee._ConnectionState, gevent.local.local):
