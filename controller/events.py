@@ -231,9 +231,10 @@ class FrameReader:
                 break
             start = end + 2
             length = None
-            if startswith(b"Content-Length: ", pos) and startswith(_EVENT_PLAIN, end - len(_EVENT_PLAIN) + 2):
+            tail = start - len(_EVENT_PLAIN)  # where the Content-Type line starts if it is the last one
+            if tail > pos and startswith(b"Content-Length: ", pos) and startswith(_EVENT_PLAIN, tail):
                 # nearly every frame is an event, with just these two lines
-                length = buf[pos + 16 : end - len(_EVENT_PLAIN) + 2]
+                length = buf[pos + 16 : tail]
                 length = length.decode() if length.isdigit() else None
             if length is not None:
                 headers = {"Content-Length": length, "Content-Type": "text/event-plain"}
