@@ -11,7 +11,8 @@ length, so every Content-Length stays true) so that each copy is a new call:
 
 - controller: socket -> frame reader -> lazy event parse -> per-call dispatch ->
   ContactCenter handler (a new inbound call queued and persisted, legs updated, the
-  call ended on hangup) on a SQLite database in a temporary folder;
+  call ended on hangup) on a SQLite database in a temporary folder; the clock stops when
+  the last row is committed, and the rows written are printed;
 - greenswitch: its own ``receive_events`` loop (readline, unquote the whole frame,
   split lines) until every event is on its queue, no handlers.
 
