@@ -1,9 +1,11 @@
-"""Interaction rows: written as they were when the call changed, committed together, none lost."""
+"""Interaction rows: a new call's row at once, transitions as they were, committed together, none lost."""
 from __future__ import annotations
 
 import uuid
 
 import gevent
+import peewee
+import pytest
 
 from controller.calls import store
 from controller.models import Interaction, InteractionEvent, Queue
@@ -19,26 +21,45 @@ def history(record) -> list[str]:
             .order_by(InteractionEvent.id)]
 
 
-def test_writes_of_one_turn_are_committed_together_in_order(database, monkeypatch):
-    batches = []
+@pytest.fixture
+def commits(monkeypatch) -> list[int]:
+    """The size of every batch committed."""
+    sizes: list[int] = []
     commit = store._commit
-    monkeypatch.setattr(store, "_commit", lambda batch: (batches.append(len(batch)), commit(batch)))
+    monkeypatch.setattr(store, "_commit", lambda batch, **kw: (sizes.append(len(batch)), commit(batch, **kw)))
+    return sizes
+
+
+def test_transitions_of_one_turn_are_committed_together_in_order(database, commits):
     queue = Queue.create(name="sales")
     records = [new_record(queue) for _ in range(3)]
     for record in records:
         store.insert_interaction(record)
+    assert Interaction.select().count() == 3  # a new call's row is there at once
+    for record in records:
         record.state = "queued"
         store.write_transition(record, "new", "enqueue", "queued")
     records[0].state = "ended"
     records[0].end_reason = "customer hung up"
     store.write_transition(records[0], "queued", "customer_left", "ended")
-    assert store.pending() == 7 and Interaction.select().count() == 0  # nothing written until the turn ends
+    assert store.pending() == 4 and history(records[0]) == []  # not written before the turn ends
     gevent.sleep(0)
-    assert store.pending() == 0 and batches == [7]
+    assert store.pending() == 0 and commits == [1, 1, 1, 4]
     assert Interaction.get_by_id(records[0].id).state == "ended"
     assert Interaction.get_by_id(records[0].id).end_reason == "customer hung up"
     assert [Interaction.get_by_id(r.id).state for r in records[1:]] == ["queued", "queued"]
     assert history(records[0]) == ["enqueue", "customer_left"]
+
+
+def test_a_new_row_takes_the_queued_transitions_along(database, commits):
+    queue = Queue.create(name="sales")
+    first, second = new_record(queue), new_record(queue)
+    store.insert_interaction(first)
+    store.write_transition(first, "new", "enqueue", "queued")
+    store.insert_interaction(second)
+    assert store.pending() == 0 and commits == [1, 2] and history(first) == ["enqueue"]
+    gevent.sleep(0)  # the writer finds nothing left
+    assert commits == [1, 2]
 
 
 def test_values_are_taken_when_written(database):
@@ -48,17 +69,10 @@ def test_values_are_taken_when_written(database):
     store.write_transition(record, "new", "enqueue", "queued")
     record.state = "offering"  # changed after the write, never written
     store.flush()
-    assert Interaction.get_by_id(record.id).state == "queued"
+    assert store.pending() == 0 and Interaction.get_by_id(record.id).state == "queued"
 
 
-def test_flush_commits_at_once(database):
-    record = new_record(Queue.create(name="sales"))
-    store.insert_interaction(record)
-    store.flush()
-    assert store.pending() == 0 and Interaction.get_by_id(record.id).state == "new"
-
-
-def test_a_bad_write_loses_only_itself(database, caplog):
+def test_a_bad_transition_loses_only_itself(database, caplog):
     queue = Queue.create(name="sales")
     good, ghost = new_record(queue), new_record(queue)
     store.insert_interaction(good)
@@ -68,3 +82,13 @@ def test_a_bad_write_loses_only_itself(database, caplog):
     assert history(good) == ["enqueue"]
     assert history(ghost) == []
     assert f"could not write interaction {ghost.id}" in caplog.text
+
+
+def test_a_failed_new_row_is_raised_and_the_queued_transitions_still_written(database):
+    queue = Queue.create(name="sales")
+    record = new_record(queue)
+    store.insert_interaction(record)
+    store.write_transition(record, "new", "enqueue", "queued")
+    with pytest.raises(peewee.IntegrityError):
+        store.insert_interaction(record)  # the same id again
+    assert store.pending() == 0 and history(record) == ["enqueue"]
