@@ -16,8 +16,8 @@ length, so every Content-Length stays true) so that each copy is a new call:
 - greenswitch: its own ``receive_events`` loop (readline, unquote the whole frame,
   split lines) until every event is on its queue, no handlers.
 
-Each side runs in its own forked copy of the process, one after the other, on the same
-bytes. Prints events/s for each and their ratio. Usage: ``python bench/esl_ingest.py [raw|calls] [copies]``.
+Each side runs in a fresh interpreter of its own, one after the other, on the same bytes
+(saved to a temporary file). Prints events/s for each and their ratio. Usage: ``python bench/esl_ingest.py [raw|calls] [copies]``.
 """
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ import json  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -159,29 +160,29 @@ def bench_greenswitch(stream: bytes, n_events: int) -> float:
     return n_events / elapsed
 
 
-def in_own_process(measure, *args):
-    """Run one measurement in a forked copy of this process and return its result.
+SIDES = {"greenswitch": bench_greenswitch, "controller": bench_controller}
 
-    Both sides get the same stream bytes and the same starting state, and neither pays for
-    what the other left behind (greenswitch's run leaves ~250 MB of freed event dicts).
+
+def in_own_process(side: str, stream_path: str, n_events: int):
+    """Run one side's measurement in a fresh interpreter, on the stream saved at ``stream_path``.
+
+    Both sides get the same bytes and the same starting state, and neither pays for what
+    the other left behind (greenswitch's run leaves ~250 MB of freed event dicts).
     """
-    with tempfile.NamedTemporaryFile(prefix="switchdesk-bench-") as result:
-        pid = os.fork()
-        if pid == 0:
-            status = 1
-            try:
-                with open(result.name, "w") as f:
-                    json.dump(measure(*args), f)
-                status = 0
-            finally:
-                os._exit(status)
-        _, status = os.waitpid(pid, 0)
-        if status != 0:
-            raise SystemExit(f"{measure.__name__} failed")
-        return json.load(result)
+    done = subprocess.run([sys.executable, __file__, "--measure", side, stream_path, str(n_events)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"{side} failed:\n{done.stderr}")
+    return json.loads(done.stdout)
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--measure"]:  # one side, in its own process (see in_own_process)
+        side, stream_path, n_events = sys.argv[2], sys.argv[3], int(sys.argv[4])
+        with open(stream_path, "rb") as f:
+            stream = f.read()
+        print(json.dumps(SIDES[side](stream, n_events)))
+        return
     which = sys.argv[1] if len(sys.argv) > 1 else "raw"
     frames = {"raw": recorded_events, "calls": recorded_call_events}[which]()
     copies = int(sys.argv[2]) if len(sys.argv) > 2 else max(1, 20000 // len(frames))
@@ -191,8 +192,11 @@ def main() -> None:
     headers = sum(f.split(b"\n\n", 1)[1].count(b"\n") for f in frames) / len(frames)
     print(f"stream: {n} events, {len(stream) / 1e6:.1f} MB, {avg:.0f} bytes and ~{headers:.0f} headers per event "
           f"(recorded FreeSWITCH 1.10.12, '{which}', {copies} copies)")
-    gs = in_own_process(bench_greenswitch, stream, n)
-    ours, calls, transitions = in_own_process(bench_controller, stream, n)
+    with tempfile.NamedTemporaryFile(prefix="switchdesk-bench-", suffix=".bin") as saved:
+        saved.write(stream)
+        saved.flush()
+        gs = in_own_process("greenswitch", saved.name, n)
+        ours, calls, transitions = in_own_process("controller", saved.name, n)
     print(f"greenswitch bare read loop : {gs:>9,.0f} events/s")
     print(f"controller full ingest path: {ours:>9,.0f} events/s  (parse, per-call dispatch, state update: "
           f"{calls} calls, {transitions} transitions written)")
