@@ -29,6 +29,7 @@ import json  # noqa: E402
 import logging  # noqa: E402
 import os  # noqa: E402
 import re  # noqa: E402
+import shutil  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
@@ -110,7 +111,7 @@ def bench_controller(stream: bytes, n_events: int) -> tuple[float, int, int]:
     """Events/s, and the interaction rows and history lines the run wrote (the proof of work)."""
     logging.disable(logging.WARNING)
     workdir = tempfile.mkdtemp(prefix="switchdesk-bench-")
-    open_database(f"sqlite:///{workdir}/bench.db")
+    database = open_database(f"sqlite:///{workdir}/bench.db")
     create_tables()
     Queue.create(name="sales")
     cc = ContactCenter(Settings(esl=EslAddress("127.0.0.1", 1, "x")))
@@ -138,7 +139,10 @@ def bench_controller(stream: bytes, n_events: int) -> tuple[float, int, int]:
     reader.kill()
     a.close()
     logging.disable(logging.NOTSET)
-    return n_events / elapsed, Interaction.select().count(), InteractionEvent.select().count()
+    written = Interaction.select().count(), InteractionEvent.select().count()
+    database.close_all()
+    shutil.rmtree(workdir, ignore_errors=True)
+    return (n_events / elapsed, *written)
 
 
 def bench_greenswitch(stream: bytes, n_events: int) -> float:
