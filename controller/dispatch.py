@@ -4,6 +4,11 @@ Everything that touches one call (its ESL events, agent commands, job results, t
 goes through that call's queue and runs one item at a time, in arrival order. Each busy
 call has its own greenlet, so a slow call never delays another. The ESL reader only
 appends to a queue: nothing slow runs on it.
+
+A worker greenlet runs a call's queue until it is empty, then waits, parked, to be
+handed the next busy call. Starting a new greenlet costs several times more than handing
+work to a parked one (a fresh greenlet needs a fresh stack), and calls become busy and
+idle again many times a second.
 """
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from collections import deque
 from typing import Any, Callable, Hashable
 
 import gevent
+import gevent.event
+from gevent.hub import Waiter, get_hub
 
 log = logging.getLogger(__name__)
 
@@ -20,51 +27,87 @@ class OrderedDispatcher:
     """Runs ``handler(key, item)`` for each submitted item, in order per key, keys in parallel.
 
     :param handler: called with the key and the item; exceptions are logged, never lost silently
-    :param on_idle: called by a worker greenlet before it exits (e.g. to release its DB connection)
+    :param on_idle: called by a worker greenlet when its key's queue is empty, before it takes
+        other work (e.g. to release its DB connection)
     """
+
+    #: parked workers kept for the next busy calls; more than this many idle at once exit
+    MAX_IDLE_WORKERS = 64
 
     def __init__(self, handler: Callable[[Hashable, Any], None], *, on_idle: Callable[[], None] | None = None):
         self._handler = handler
         self._on_idle = on_idle
-        self._queues: dict[Hashable, deque] = {}
-        self._workers: dict[Hashable, gevent.Greenlet] = {}
+        self._queues: dict[Hashable, deque] = {}  # busy keys: each has exactly one worker on it
+        self._parked: list[Waiter] = []
+        self._drained = gevent.event.Event()
+        self._drained.set()
 
     def submit(self, key: Hashable, item: Any) -> None:
         queue = self._queues.get(key)
-        if queue is None:
-            queue = self._queues[key] = deque()
-        queue.append(item)
-        if key not in self._workers:
-            self._workers[key] = gevent.spawn(self._drain, key, queue)
+        if queue is not None:
+            queue.append(item)
+            return
+        queue = self._queues[key] = deque((item,))
+        self._drained.clear()
+        if self._parked:
+            get_hub().loop.run_callback(self._parked.pop().switch, (key, queue))
+        else:
+            gevent.spawn(self._work, key, queue)
 
-    def _drain(self, key: Hashable, queue: deque) -> None:
+    def _work(self, key: Hashable, queue: deque) -> None:
         handler = self._handler
+        waiter = None
         try:
-            while queue:
-                item = queue.popleft()
-                try:
-                    handler(key, item)
-                except Exception:
-                    log.exception("handling %r for call %s failed", item, key)
-        finally:
-            if self._on_idle is not None:
+            while True:
+                while queue:
+                    item = queue.popleft()
+                    try:
+                        handler(key, item)
+                    except Exception:
+                        log.exception("handling %r for call %s failed", item, key)
+                self._idle_hook()
+                if queue:  # appended while the idle hook ran
+                    continue
+                self._release(key)
+                if len(self._parked) >= self.MAX_IDLE_WORKERS:
+                    return
+                waiter = Waiter()
+                self._parked.append(waiter)
+                key, queue = waiter.get()
+                waiter = None
+        except BaseException:
+            # killed (GreenletExit, an uncaught Timeout): never leave a busy key without a worker
+            if waiter is not None:
+                if waiter in self._parked:
+                    self._parked.remove(waiter)
+                else:  # a key was being handed over: it lands in the waiter, give it to a new worker
+                    get_hub().loop.run_callback(lambda: gevent.spawn(self._work, *waiter.value))
+            elif self._queues.get(key) is queue:
+                self._idle_hook()
+                if queue:
+                    gevent.spawn(self._work, key, queue)
+                else:
+                    self._release(key)
+            raise
+
+    def _idle_hook(self) -> None:
+        if self._on_idle is not None:
+            try:
                 self._on_idle()
-            del self._workers[key]
-            if queue:  # appended while the last item ran and we were exiting
-                self._workers[key] = gevent.spawn(self._drain, key, queue)
-            else:
-                self._queues.pop(key, None)
+            except Exception:
+                log.exception("dispatcher idle hook failed")
+
+    def _release(self, key: Hashable) -> None:
+        del self._queues[key]
+        if not self._queues:
+            self._drained.set()
 
     def pending(self) -> int:
         return sum(len(q) for q in self._queues.values())
 
     def idle(self) -> bool:
-        return not self._workers
+        return not self._queues
 
     def join(self, timeout: float | None = None) -> bool:
         """Wait until every queue is drained (tests and shutdown)."""
-        with gevent.Timeout(timeout, False):
-            while self._workers:
-                gevent.joinall(list(self._workers.values()))
-            return True
-        return False
+        return self._drained.wait(timeout)

@@ -23,7 +23,7 @@ import gevent.socket
 import greenswitch
 
 from .config import EslAddress
-from .events import Event, FrameReader, ProtocolError, event_from_frame
+from .events import Event, FrameReader, ProtocolError, event_from_frame, parse_event_plain
 
 log = logging.getLogger(__name__)
 
@@ -100,26 +100,32 @@ class _Protocol(greenswitch.InboundESL):
             self._lost()
 
     def _handle_frame(self, frame) -> None:
-        ctype = frame.content_type
-        if ctype in ("command/reply", "api/response"):
+        ctype = frame.headers.get("Content-Type")
+        if ctype == "text/event-plain":  # nearly every frame: tested first
+            event = parse_event_plain(frame.body or b"")
+        elif ctype in ("command/reply", "api/response"):
             if self._pending:
                 self._pending.popleft().set(frame)
             else:
                 log.warning("ESL reply with no command waiting: %r", frame.headers)
+            return
         elif ctype == "auth/request":
             self._auth_request_event.set()
+            return
         elif ctype == "text/disconnect-notice":
             log.info("FreeSWITCH sent a disconnect notice")
+            return
         elif ctype == "text/rude-rejection":
             log.error("FreeSWITCH rejected the connection (ACL): %s", (frame.body or b"").decode(errors="replace"))
             self._auth_request_event.set()
+            return
         else:
             event = event_from_frame(frame)
             if event is None:
                 return
-            if event.get("Event-Name") == "BACKGROUND_JOB":
-                self._on_job(event)
-            self._on_event(event)
+        if event.get("Event-Name") == "BACKGROUND_JOB":
+            self._on_job(event)
+        self._on_event(event)
 
     def _lost(self) -> None:
         self.connected = False

@@ -96,3 +96,47 @@ def test_oversized_header_is_a_protocol_error():
         FrameReader().feed(b"X: " + b"a" * (70 * 1024))
     with pytest.raises(ProtocolError):
         FrameReader().feed(b"Content-Length: abc\n\n")
+
+
+def test_a_header_line_inside_the_body_is_not_a_header():
+    # e.g. the result of ``bgapi uuid_dump``: its body is made of "Name: value" lines
+    body = b"Unique-ID: not-a-header\nCaller-Caller-ID-Number: 5550100\n"
+    data = (b"Event-Name: BACKGROUND_JOB\nJob-UUID: 7f4de4bc\nContent-Length: %d\n\n" % len(body)) + body
+    for lookups_first in (True, False):
+        event = parse_event_plain(data)
+        if not lookups_first:
+            assert event.body == body.decode()
+        assert event.uuid is None
+        assert event.get("Caller-Caller-ID-Number") is None
+        assert event.get("Job-UUID") == "7f4de4bc"
+        assert event.body == body.decode()
+        assert event.headers == {"Event-Name": "BACKGROUND_JOB", "Job-UUID": "7f4de4bc",
+                                 "Content-Length": str(len(body))}
+
+
+def test_content_length_need_not_be_the_last_header():
+    # FreeSWITCH writes it last; another writer may not
+    data = b"Event-Name: BACKGROUND_JOB\nContent-Length: 4\nJob-UUID: 7f4de4bc\n\n+OK\nJob-UUID: forged\n"
+    event = parse_event_plain(data)
+    assert event.get("Job-UUID") == "7f4de4bc"
+    assert event.body == "+OK\n"
+    assert parse_event_plain(data).body == "+OK\n"
+
+
+def test_event_name_need_not_come_first():
+    event = parse_event_plain(b"Unique-ID: u1\nEvent-Name: CHANNEL_ANSWER\n\n")
+    assert event.name == "CHANNEL_ANSWER" and event.uuid == "u1" and event.body is None
+
+
+def test_event_frames_with_other_header_lines_are_split_alike():
+    body = b"Event-Name: HEARTBEAT\n\n"
+    usual = b"Content-Length: %d\nContent-Type: text/event-plain\n\n" % len(body) + body
+    reversed_ = b"Content-Type: text/event-plain\nContent-Length: %d\n\n" % len(body) + body
+    extra = b"Content-Length: %d\nX-Note: 1\nContent-Type: text/event-plain\n\n" % len(body) + body
+    frames = FrameReader().feed(usual + reversed_ + extra)
+    assert [f.body for f in frames] == [body] * 3
+    assert [f.content_type for f in frames] == ["text/event-plain"] * 3
+    assert frames[0].headers == {"Content-Length": str(len(body)), "Content-Type": "text/event-plain"}
+    assert frames[2].headers["X-Note"] == "1"
+    with pytest.raises(ProtocolError):
+        FrameReader().feed(b"Content-Length: 1x\nContent-Type: text/event-plain\n\n")
