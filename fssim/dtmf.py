@@ -18,6 +18,9 @@ def receive(switch, channel, digits, source="APP"):
         for app in list(channel.apps):
             if app.name == "play_and_get_digits" and not app.done:
                 _pagd_digit(switch, channel, app, digit)
+            elif app.name == "record" and not app.done:
+                from fssim import recording
+                recording.app_digit(switch, channel, app, digit)
 
 
 # play_and_get_digits <min> <max> <tries> <timeout ms> <terminators> <prompt> <invalid prompt>

@@ -18,7 +18,7 @@ from controller.db import release_connection
 from flask import Flask
 from flask_socketio import SocketIO
 
-from . import agent, api, auth, calls_api, openapi, realtime, supervisor
+from . import agent, api, auth, callbacks_api, calls_api, openapi, realtime, supervisor
 from .jsonio import SocketJson, json_default
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,7 @@ def create_app(cc: Any, settings: Any, *, secret_key_file: str = DEFAULT_SECRET_
     app.register_blueprint(agent.bp)
     app.register_blueprint(supervisor.bp)
     app.register_blueprint(api.bp)
+    callbacks_api.init_app(app, settings)
     openapi.init_app(app)
 
     @app.teardown_request
