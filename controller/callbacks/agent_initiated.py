@@ -144,7 +144,8 @@ class AgentInitiated:
     def _agent_callback_result(self, call, uuid: str, job: Job) -> None:
         attempt = self._attempts.get(call.id)
         leg = call.legs.get(uuid)
-        if call.state == "ended" or attempt is None or attempt.previous_uuid is None or leg is None:
+        if call.state == "ended" or attempt is None or attempt.previous_uuid is None or leg is None \
+                or job.exception is not None:
             return
         cb = Callback.get_or_none(Callback.id == attempt.callback_id)
         previous = call.legs.get(attempt.previous_uuid)

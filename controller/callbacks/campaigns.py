@@ -43,8 +43,9 @@ class CampaignDialer:
         if campaign is None:
             store.transition(cb, "fail", reason="its campaign does not exist any more", instance=cs.instance)
             return 0
-        if not store.claim(cb, "offer", cs.instance, cs.lease, reason="back in the campaign's list",
-                           fields={Callback.lease_until: None}):
+        if cb.status != "offered" and not store.claim(cb, "offer", cs.instance, cs.lease,
+                                                      reason="back in the campaign's list",
+                                                      fields={Callback.lease_until: None}):
             return 0
         now = utcnow()
         contact = CampaignContact.get_or_none((CampaignContact.campaign == campaign.id)

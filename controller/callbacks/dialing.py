@@ -46,6 +46,7 @@ class Attempt:
     agent_id: int | None
     accepted_at: float
     delay: float = 0.0
+    agent_up: bool = False
     customer_dialed: bool = False
     bridged: bool = False
     #: agent-initiated: the leg that is being replaced
@@ -264,18 +265,25 @@ class CallbackDialing:
         return call
 
     def _callback_agent_answered(self, call: CallMachine, job: Job) -> None:
-        if call.state != "dialing":
-            return
+        if call.state != "dialing" or job.exception is not None:
+            return  # connection lost: the leg's own events (or the reconciliation) tell what happened
         if not (job.result or "").startswith("+OK"):
             self._end(call.key, call, "dial_failed", f"the agent's phone did not answer ({_cause(job.result)})")
             return
+        self.callback_agent_up(call)
+
+    def callback_agent_up(self, call: CallMachine) -> None:
+        """The agent's phone answered (job result or CHANNEL_ANSWER): the customer is dialed after the delay."""
+        attempt = self._attempts.get(call.id)
+        if call.state != "dialing" or attempt is None or attempt.agent_up:
+            return
+        attempt.agent_up = True
         call.legs[call.record.agent_uuid].answered = True
         agent = self.agents.get(call.record.agent_id)
         if agent is not None and agent.state == "ringing":
             agent.fire("connect")
             self._push_agent(agent)
-        attempt = self._attempts.get(call.id)
-        remaining = attempt.delay - (time.monotonic() - attempt.accepted_at) if attempt else 0
+        remaining = attempt.delay - (time.monotonic() - attempt.accepted_at)
         if remaining > 0:
             gevent.spawn_later(remaining, lambda: self.dispatcher.submit(call.key,
                                                                          lambda: self._dial_customer(call)))
@@ -307,7 +315,8 @@ class CallbackDialing:
         try:
             self._originate(call, target, variables, lambda job: self._callback_customer_result(call, job))
         except SwitchRefused as exc:
-            self._end(call.key, call, "dial_failed", str(exc))
+            if not self._callbacks_stopped:  # stopping: the next controller reconciles it
+                self._end(call.key, call, "dial_failed", str(exc))
 
     def _callback_caller_id(self, cb: Callback, queue) -> str:
         """What the customer sees: the callback's caller id, the queue's, the number they called."""
@@ -315,7 +324,7 @@ class CallbackDialing:
                 or self.settings.caller_id_number)
 
     def _callback_customer_result(self, call: CallMachine, job: Job) -> None:
-        if call.state != "dialing":
+        if call.state != "dialing" or job.exception is not None:
             return
         if not (job.result or "").startswith("+OK"):
             self._end(call.key, call, "dial_failed", f"no answer ({_cause(job.result)})")

@@ -93,15 +93,21 @@ class CallbackScheduler:
                     store.transition(cb, "defer", reason=f"outside the calling window {cb.window_start}-"
                                      f"{cb.window_end} {cb.time_zone}", instance=cs.instance,
                                      fields={Callback.due_at: opens})
+                    cc.push_callback(cb)
                     done["deferred"] += 1
                 elif cb.launch == "queue":
                     done["routable"] += 1
-                elif cb.launch == "owner":
-                    done["reminded"] += self.remind(cb)
-                else:
-                    done["to_campaign"] += cc.callback_to_campaign(cb)
             except (InvalidAction, windows.BadWindow) as exc:
                 log.info("callback %s skipped this pass: %s", cb.id, exc)
+        # reminders and campaign callbacks: claimed in a batch (SKIP LOCKED on PostgreSQL)
+        for cb in store.claim_due(now, ("owner",), cs.batch, cs.instance, cs.lease, permanent=True,
+                                  reason="owner reminded"):
+            cc._push(f"agent:{cb.owner_id}", "callback_reminder", store.as_dict(cb))
+            cc.push_callback(cb)
+            done["reminded"] += 1
+        for cb in store.claim_due(now, ("campaign",), cs.batch, cs.instance, cs.lease, permanent=True,
+                                  reason="back in the campaign's list"):
+            done["to_campaign"] += cc.callback_to_campaign(cb)
         done["to_queue"] = self.agenda_to_queue(now)
         if done["routable"]:
             cc.request_routing()
@@ -134,15 +140,6 @@ class CallbackScheduler:
             except InvalidAction:
                 pass
         return count
-
-    def remind(self, cb: Callback) -> int:
-        cc, cs = self.cc, self.cc.callback_settings
-        if not store.claim(cb, "offer", cs.instance, cs.lease, agent_id=cb.owner_id, reason="owner reminded",
-                           fields={Callback.lease_until: None}):
-            return 0
-        cc._push(f"agent:{cb.owner_id}", "callback_reminder", store.as_dict(cb))
-        cc.push_callback(cb)
-        return 1
 
     def agenda_to_queue(self, now: dt.datetime) -> int:
         """Agenda callbacks whose owner has not logged in within the queue's grace go to the queue."""
@@ -202,6 +199,9 @@ class CallbackScheduler:
             if call.id not in cc._attempts:
                 cc._attempts[call.id] = Attempt(cb.id, call.record.agent_id, 0.0, customer_dialed=True,
                                                 bridged=cb.status == "connected")
+            agent = cc.agents.get(call.record.agent_id)
+            if agent is not None and not agent.call_id:
+                agent.call_id = call.id
             log.info("callback %s: adopted with its live call %s (%s)", cb.id, call.what, cb.status)
             if cb.status == "dialing" and call.record.kind == "callback":
                 cc.dispatcher.submit(call.key, lambda c=call: cc.bridge_if_answered(c))

@@ -55,6 +55,7 @@ class CallbackControl(QueueMenus, AgentInitiated, CallbackDialing, CampaignDiale
         self._campaign_dials: dict[str, tuple[int, int]] = {}
         self._queue_timers: dict = {}
         self._callbacks_reconciled = False
+        self._callbacks_stopped = False
         self.callback_scheduler = CallbackScheduler(self)
 
     def start_callbacks(self) -> None:
@@ -62,6 +63,7 @@ class CallbackControl(QueueMenus, AgentInitiated, CallbackDialing, CampaignDiale
 
     def stop_callbacks(self) -> None:
         """Stop launching; hand what this process holds to the next one at once."""
+        self._callbacks_stopped = True
         self.callback_scheduler.stop()
         for timers in list(self._queue_timers.values()):
             for timer in timers.values():
@@ -100,8 +102,12 @@ class CallbackControl(QueueMenus, AgentInitiated, CallbackDialing, CampaignDiale
             self.menu_event(call, leg, event)
 
     def callback_leg_answered(self, call, leg) -> None:
-        if leg.role == "customer" and call.state == "dialing" and call.record.kind == "callback":
+        if call.state != "dialing" or call.record.kind != "callback":
+            return
+        if leg.role == "customer":
             self.callback_customer_answered(call)
+        elif leg.role == "agent":
+            self.callback_agent_up(call)
 
     def before_end(self, call, trigger: str, reason: str) -> None:
         """A call is about to end: settle its callback, keep an abandoned caller, stop its timers."""

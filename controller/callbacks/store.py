@@ -185,8 +185,11 @@ def due(now: dt.datetime, launches: Iterable[str], limit: int, queue_ids: Iterab
 
 
 def claim_due(now: dt.datetime, launches: Iterable[str], limit: int, instance: str, lease: float,
-              trigger: str = "offer") -> list[Callback]:
+              trigger: str = "offer", *, permanent: bool = False, reason: str = "") -> list[Callback]:
     """Claim up to ``limit`` due callbacks for this process in one go (the scheduler's launch).
+
+    ``permanent``: the claim is not tied to this process (a reminder waiting for its owner,
+    a contact back in a campaign's list): no lease, so it is never taken over as an orphan.
 
     PostgreSQL: the rows are locked with ``FOR UPDATE SKIP LOCKED``, so two processes
     take disjoint batches without waiting on each other; the conditional update stays
@@ -201,19 +204,21 @@ def claim_due(now: dt.datetime, launches: Iterable[str], limit: int, instance: s
                                & (Callback.due_at <= now))
                         .order_by(Callback.priority.desc(), Callback.enqueued_at, Callback.id)
                         .limit(limit).for_update(skip_locked=True))
-            until = utcnow() + dt.timedelta(seconds=lease)
+            until = None if permanent else utcnow() + dt.timedelta(seconds=lease)
             for row in rows:
                 dest = TRANSITIONS[(trigger, row.status)]
                 Callback.update({Callback.status: dest, Callback.claimed_by: instance, Callback.lease_until: until,
                                  Callback.updated_at: now}).where(Callback.id == row.id).execute()
                 history = dict(callback=row.id, at=now, source=row.status, trigger=trigger, dest=dest,
-                               instance=instance[:96])
+                               instance=instance[:96], reason=reason[:128])
                 row.status, row.claimed_by, row.lease_until = dest, instance, until
                 claimed.append((row, history))
             if claimed:
                 CallbackEvent.insert_many([h for _, h in claimed]).execute()
         return [row for row, _ in claimed]
-    return [row for row in due(now, launches, limit) if claim(row, trigger, instance, lease)]
+    extra = {Callback.lease_until: None} if permanent else None
+    return [row for row in due(now, launches, limit)
+            if claim(row, trigger, instance, lease, reason=reason, fields=extra)]
 
 
 def renew_leases(instance: str, lease: float) -> int:
