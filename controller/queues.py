@@ -191,7 +191,7 @@ class Routing:
         mine = timers[call.id] = {}
         if queue.announce_position:
             mine["announce"] = gevent.spawn_later(
-                min(5.0, queue.announce_interval),
+                min(self.callback_settings.announce_first_after, queue.announce_interval),
                 lambda: self.dispatcher.submit(call.key, lambda: self._announce(call)))
         if queue.max_wait > 0:
             waited = 0.0 if restart_max_wait else (utcnow() - call.record.enqueued_at).total_seconds()

@@ -23,7 +23,7 @@ import os
 import secrets
 from typing import Any, Callable
 
-from flask import Blueprint, Flask, abort, current_app, jsonify, make_response, render_template, request, send_file
+from flask import Blueprint, Flask, abort, current_app, jsonify, make_response, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
@@ -151,7 +151,11 @@ def callback_message(callback_id: str):
     cb = Callback.get_by_id(cb_id)
     if not cb.message_path or not os.path.isfile(cb.message_path):
         raise ApiError(404, "This callback has no message.")
-    return send_file(cb.message_path, mimetype="audio/wav", download_name=f"message-{cb_id}.wav")
+    with open(cb.message_path, "rb") as fh:  # read whole: spectree looks at the reply after the view
+        response = make_response(fh.read())
+    response.mimetype = "audio/wav"
+    response.headers["Content-Disposition"] = f'inline; filename="message-{cb_id}.wav"'
+    return response
 
 
 @api_route(bp, "post", "/agenda", body=AgendaBody, ok=CallbackReply, errors=(409,), tags=("callbacks",))

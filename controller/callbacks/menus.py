@@ -117,7 +117,7 @@ class QueueMenus:
                 self._menu_digits(call, menu, data, event)
             elif app == "playback" and menu.step == "message_prompt" and \
                     self.callback_settings.prompts["leave_message"] in data:
-                self._start_recording(call, menu)
+                self._record_message(call, menu)
             elif app == "playback" and menu.step == "goodbye":
                 self._leave_queue(call, menu)
             elif app == "record" and menu.step == "recording":
@@ -188,7 +188,7 @@ class QueueMenus:
                                      instance=self.callback_settings.instance, **fields)
         return cb
 
-    def _start_recording(self, call, menu: Menu) -> None:
+    def _record_message(self, call, menu: Menu) -> None:
         folder = os.path.join(self.settings.recordings_dir, "messages")
         os.makedirs(folder, exist_ok=True)
         menu.message_path = os.path.abspath(os.path.join(folder, f"{call.id}.wav"))

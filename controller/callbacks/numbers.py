@@ -25,6 +25,11 @@ except ImportError:  # pragma: no cover
 
     def dialable(text: str, *, region: str = "US") -> _Dialable:
         cleaned = re.sub(r"[\s().\-/]", "", str(text or ""))
+        letter = next((ch for ch in cleaned if ch.isalpha()), None)
+        if letter:
+            raise InvalidNumber(f"Letters are not allowed in a number (found {letter!r}): type the digits.")
+        if re.fullmatch(r"\+?[0-9]{0,2}", cleaned):
+            raise InvalidNumber(f"{cleaned} is too short: a number has at least 3 digits.")
         if not re.fullmatch(r"\+?[0-9]{3,18}", cleaned):
             raise InvalidNumber("Type the number as digits, for example +44 20 7946 0958.")
         try:

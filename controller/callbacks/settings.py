@@ -28,6 +28,8 @@ class CallbackSettings:
     batch: int = 200
     #: how long an unanswered popover stays before the agent goes to RONA (0: the queue's ring timeout)
     offer_timeout: float = 0.0
+    #: seconds after a caller is queued before the first position announcement
+    announce_first_after: float = 5.0
     instance: str = field(default_factory=_instance_name)
     prompts: Prompts = field(default_factory=Prompts)
 
@@ -41,6 +43,7 @@ class CallbackSettings:
             message_max_seconds=int(env.get("SWITCHDESK_MESSAGE_MAX_SECONDS", cls.message_max_seconds)),
             batch=int(env.get("SWITCHDESK_CALLBACK_BATCH", cls.batch)),
             offer_timeout=float(env.get("SWITCHDESK_CALLBACK_OFFER_TIMEOUT", cls.offer_timeout)),
+            announce_first_after=float(env.get("SWITCHDESK_ANNOUNCE_FIRST_AFTER", cls.announce_first_after)),
             instance=env.get("SWITCHDESK_INSTANCE") or _instance_name(),
             prompts=Prompts.from_env(env),
         )

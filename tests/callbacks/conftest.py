@@ -14,6 +14,7 @@ FAST_ENV = {
     "SWITCHDESK_CALLBACK_INTERVAL": "0.2",
     "SWITCHDESK_CALLBACK_LEASE": "2",
     "SWITCHDESK_CALLBACK_RING_TIMEOUT": "3",
+    "SWITCHDESK_ANNOUNCE_FIRST_AFTER": "0.3",
     **{f"SWITCHDESK_PROMPT_{name.upper()}": f"silence_stream://{100 + i}" for i, name in enumerate(DEFAULT_PROMPTS)
        if name != "beep"},
 }
