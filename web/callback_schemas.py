@@ -97,3 +97,16 @@ class WebCallbackReply(CallbackReply):
 class CallbackCallReply(Reply):
     ok: Literal[True] = True
     call: Call
+
+
+def _register() -> None:
+    """List these models with the API's own, so the OpenAPI document defines them (nested ones too)."""
+    from . import schemas
+
+    schemas.REQUEST_BODIES = tuple(dict.fromkeys(schemas.REQUEST_BODIES + (WebCallbackBody, AgendaBody,
+                                                                             CallbackNumberBody)))
+    schemas.RESPONSES = tuple(dict.fromkeys(schemas.RESPONSES + (Callback, CallbackList, CallbackReply,
+                                                                 WebCallbackReply, CallbackCallReply)))
+
+
+_register()

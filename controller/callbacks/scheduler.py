@@ -25,6 +25,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+import gevent
 from apscheduler.schedulers.gevent import GeventScheduler
 
 from ..db import release_connection
@@ -47,6 +48,7 @@ class CallbackScheduler:
         self.scheduler: GeventScheduler | None = None
         self.passes = 0
         self.last_pass_seconds = 0.0
+        self._route_timer: gevent.Greenlet | None = None
 
     def start(self) -> None:
         interval = self.cc.callback_settings.interval
@@ -57,6 +59,8 @@ class CallbackScheduler:
         self.scheduler.start()
 
     def stop(self) -> None:
+        if self._route_timer is not None:
+            self._route_timer.kill(block=False)
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.scheduler = None
@@ -118,14 +122,33 @@ class CallbackScheduler:
         return done
 
     def _wake_for_next(self, now: dt.datetime) -> None:
-        """Come back exactly when the next callback is due, if that is before the next interval."""
-        if self.scheduler is None:
-            return
-        nxt = (Callback.select(Callback.due_at).where(
-            (Callback.status.in_(store.WAITING)) & (Callback.launch.in_(["queue", "owner", "campaign"]))
-            & (Callback.due_at > now)).order_by(Callback.due_at).limit(1).scalar())
-        if nxt is not None and (nxt - now).total_seconds() < self.cc.callback_settings.interval:
+        """Be there exactly when the next callback falls due, if that is before the next pass:
+        routing for a queue callback (a timer that re-arms itself), a pass for the others."""
+        nxt = self._next_due(now, ["owner", "campaign"])
+        if nxt is not None:
             self.wake(nxt)
+        if self._route_timer is None or self._route_timer.dead:
+            self._arm_route_timer(now)
+
+    def _next_due(self, now: dt.datetime, launches: list[str]) -> dt.datetime | None:
+        nxt = (Callback.select(Callback.due_at).where(
+            (Callback.status.in_(store.WAITING)) & (Callback.launch.in_(launches)) & (Callback.due_at > now))
+            .order_by(Callback.due_at).limit(1).scalar())
+        if nxt is None or (nxt - now).total_seconds() >= self.cc.callback_settings.interval:
+            return None
+        return nxt
+
+    def _arm_route_timer(self, now: dt.datetime) -> None:
+        nxt = self._next_due(now, ["queue"])
+        if nxt is not None and self.scheduler is not None:
+            self._route_timer = gevent.spawn_later(max(0.0, (nxt - utcnow()).total_seconds()), self._route_due, nxt)
+
+    def _route_due(self, at: dt.datetime) -> None:
+        try:
+            self.cc.request_routing()
+            self._arm_route_timer(at)
+        finally:
+            release_connection()
 
     # -- the steps -------------------------------------------------------------------------------
     def expire(self, now: dt.datetime) -> int:
