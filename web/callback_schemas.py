@@ -99,14 +99,43 @@ class CallbackCallReply(Reply):
     call: Call
 
 
+def _nested(models) -> list:
+    """The models and every model their fields hold (``list[Callback]``, ``Call | None``, …)."""
+    import typing
+
+    from pydantic import BaseModel
+
+    out, todo = [], list(models)
+    while todo:
+        model = todo.pop(0)
+        if model in out:
+            continue
+        out.append(model)
+        for field in model.model_fields.values():
+            stack = [field.annotation]
+            while stack:
+                tp = stack.pop()
+                if isinstance(tp, type) and issubclass(tp, BaseModel):
+                    todo.append(tp)
+                stack.extend(typing.get_args(tp))
+    return out
+
+
 def _register() -> None:
-    """List these models with the API's own, so the OpenAPI document defines them (nested ones too)."""
+    """List these models with the API's own, so the OpenAPI document defines them.
+
+    Nested models are listed too: spectree keeps a nested model only in the first
+    document it builds in a process, so a model reachable only through another one
+    (``Callback`` in ``CallbackList``, ``DirectoryAgent`` in ``Directory``) would be a
+    dangling ``$ref`` in every later document.
+    """
     from . import schemas
 
-    schemas.REQUEST_BODIES = tuple(dict.fromkeys(schemas.REQUEST_BODIES + (WebCallbackBody, AgendaBody,
-                                                                             CallbackNumberBody)))
-    schemas.RESPONSES = tuple(dict.fromkeys(schemas.RESPONSES + (Callback, CallbackList, CallbackReply,
-                                                                 WebCallbackReply, CallbackCallReply)))
+    schemas.REQUEST_BODIES = tuple(_nested(schemas.REQUEST_BODIES + (WebCallbackBody, AgendaBody,
+                                                                     CallbackNumberBody)))
+    schemas.RESPONSES = tuple(_nested(schemas.RESPONSES + (Callback, CallbackList, CallbackReply, WebCallbackReply,
+                                                           CallbackCallReply, schemas.Directory, schemas.CallReply,
+                                                           schemas.TagReply)))
 
 
 _register()
