@@ -200,6 +200,8 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, Routing, Callb
 
     # -- queue and offers --------------------------------------------------------------
     def enqueue_inbound(self, uuid: str, queue_name: str, *, ani: str, dnis: str) -> CallMachine | None:
+        if uuid in self.calls:  # its CHANNEL_PARK and the start-up reconciliation both saw it
+            return self.calls[uuid]
         queue = self.queue(queue_name)
         if queue is None:
             log.error("inbound call %s names unknown queue %r; leaving it parked", uuid, queue_name)

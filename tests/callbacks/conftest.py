@@ -27,6 +27,14 @@ def fast_callbacks(monkeypatch):
         monkeypatch.setenv(name, value)
 
 
+@pytest.fixture(autouse=True)
+def reconciled(request, fast_callbacks):
+    """Tests on the live stack start once the controller's start-up reconciliation is over."""
+    if "live_center" in request.fixturenames:
+        cc = request.getfixturevalue("live_center")
+        request.getfixturevalue("simulator").wait_for(lambda: cc._callbacks_reconciled, timeout=10)
+
+
 def prompt(name: str) -> str:
     return FAST_ENV[f"SWITCHDESK_PROMPT_{name.upper()}"]
 

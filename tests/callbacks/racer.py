@@ -3,7 +3,8 @@
 When it and its peer are both ready (each writes ``<OUT>.<step>`` and waits for the
 other's, before each of the two races), it races the other process for the due callbacks of the
 shared database through the controller's real code: the router's claim of every due
-queue callback (in the same order as the other process, for the most contention), then
+queue callback (one process from each end of the same list, so that both win some and
+fight over the rows where they meet), then
 passes of the real scheduler job until no reminder is left to send. It writes the ids
 it won as JSON to OUT.
 """
@@ -34,6 +35,8 @@ def main(url: str, instance: str, out: str, peer: str) -> None:
     reminded = []
     cc.subscribe(lambda room, event, payload: reminded.append(payload["id"]) if event == "callback_reminder" else None)
     candidates = store.due(utcnow(), ("queue",), 100000)
+    if instance.endswith("2"):
+        candidates.reverse()  # the two meet head-on: every row near the middle is fought over
     def barrier(name: str) -> None:
         open(f"{out}.{name}", "w").close()
         deadline = time.time() + 60
