@@ -12,10 +12,7 @@ import logging
 import os
 from urllib.parse import urlsplit
 
-import threading
-
 import gevent.local
-import gevent.lock
 import peewee
 from playhouse.db_url import connect as url_connect
 from playhouse.pool import PooledSqliteDatabase
@@ -50,12 +47,6 @@ def open_database(url: str) -> peewee.Database:
     # One connection per greenlet, whether or not threading is monkey-patched: with
     # psycogreen a query yields, and two greenlets must never share a connection.
     db._state = _GreenletConnectionState()
-    # peewee's locks are threading locks: unpatched (the tests), a greenlet that yields inside
-    # one (psycogreen while connecting) would block the whole thread for the next greenlet
-    db._lock = gevent.lock.RLock()
-    if hasattr(db, "_pool_lock"):
-        db._pool_lock = gevent.lock.RLock()
-        db._pool_available = threading.Condition(db._pool_lock)
     database.initialize(db)
     log.info("database: %s", _redacted(url))
     return db
