@@ -62,20 +62,27 @@ def cmd_serve(args, settings: Settings) -> int:
 def cmd_demo(args, settings: Settings) -> int:
     from fssim import Simulator
 
-    from .seed import DEMO_PEOPLE, DEMO_QUEUES, seed_demo
+    from .ivr.service import install_shipped_conf
+    from .seed import DEMO_CHANNEL_VARIABLES, DEMO_PEOPLE, DEMO_QUEUES, seed_demo, seed_ivr
 
     os.makedirs("var", exist_ok=True)
+    # the simulator reads the FreeSWITCH configuration the IVR editor publishes to
+    conf_dir = os.path.abspath(settings.fs_conf_dir)
+    install_shipped_conf(conf_dir)
     sim = Simulator(host="127.0.0.1", port=args.esl_port, password="ClueCon",
-                    recordings_dir=os.path.abspath(settings.recordings_dir), http_port=args.sim_http_port)
+                    recordings_dir=os.path.abspath(settings.recordings_dir), http_port=args.sim_http_port,
+                    conf_dir=conf_dir)
     sim.start()
     for _user, _name, ext, role, _pw, _queues in DEMO_PEOPLE:
         if role == "agent":
             sim.add_phone(ext, answer_after=1.0)
     for name, _label, did in DEMO_QUEUES:
-        sim.add_did(did, queue=name)
+        # the demo's callers carry call data (customer name, account, order) as a CRM would set it
+        sim.add_did(did, queue=name, variables=DEMO_CHANNEL_VARIABLES.get(name))
     settings.esl = EslAddress("127.0.0.1", sim.port, "ClueCon")
     cc, app, socketio = build(settings)
     credentials = seed_demo()
+    seed_ivr(conf_dir)
     cc.start()
     web = serve_web(app, socketio, settings)
     print("\nswitchdesk demo is running: http://%s:%d" % (settings.web_host, settings.web_port))
@@ -84,6 +91,7 @@ def cmd_demo(args, settings: Settings) -> int:
     print("Log in as:")
     for username, password, role in credentials:
         print(f"  {username:<8} password {password:<12} ({role})")
+    print(f"IVR menus and dialplan: {conf_dir} (the simulator runs them; the main menu is DID 8005550300)")
     print(f"A simulated customer calls every {settings.demo_call_interval:g}s "
           "(SWITCHDESK_DEMO_CALL_INTERVAL); press Ctrl-C to stop.\n", flush=True)
     if settings.demo_call_interval > 0:

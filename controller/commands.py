@@ -21,20 +21,20 @@ class UnsafeValue(ValueError):
 
 
 def checked_uuid(value: str) -> str:
-    if not isinstance(value, str) or not _UUID.match(value):
+    if not isinstance(value, str) or not _UUID.fullmatch(value):
         raise UnsafeValue(f"not a channel uuid: {value!r}")
     return value
 
 
 def checked_var(name: str) -> str:
-    if not isinstance(name, str) or not _VAR_NAME.match(name):
+    if not isinstance(name, str) or not _VAR_NAME.fullmatch(name):
         raise UnsafeValue(f"not a channel variable name: {name!r}")
     return name
 
 
 def checked_destination(value: str) -> str:
     """A dial-string user part or dialplan extension: no spaces, braces, commas or newlines."""
-    if not isinstance(value, str) or not _DESTINATION.match(value):
+    if not isinstance(value, str) or not _DESTINATION.fullmatch(value):
         raise UnsafeValue(f"not a safe destination: {value!r}")
     return value
 
@@ -59,9 +59,9 @@ def channel_vars(variables: dict[str, object]) -> str:
 
 def originate(dial_string: str, *, variables: dict[str, object], app: str = "park", app_arg: str = "") -> str:
     """``originate {vars}<dial string> &app(arg)``: the new leg runs ``app`` once answered."""
-    if not re.match(r"^[A-Za-z0-9_/.:@+#*-]{3,200}$", dial_string):
+    if not re.fullmatch(r"[A-Za-z0-9_/.:@+#*-]{3,200}", dial_string):
         raise UnsafeValue(f"not a safe dial string: {dial_string!r}")
-    if not re.match(r"^[a-z_]{2,40}$", app):
+    if not re.fullmatch(r"[a-z_]{2,40}", app):
         raise UnsafeValue(f"not an application name: {app!r}")
     checked_value(app_arg)
     if ")" in app_arg:
@@ -82,7 +82,7 @@ def answer(uuid: str) -> str:
 
 
 def kill(uuid: str, cause: str = "NORMAL_CLEARING") -> str:
-    if not _CAUSE.match(cause):
+    if not _CAUSE.fullmatch(cause):
         raise UnsafeValue(f"not a hangup cause: {cause!r}")
     return f"uuid_kill {checked_uuid(uuid)} {cause}"
 
@@ -122,7 +122,7 @@ def exists(uuid: str) -> str:
 def record(uuid: str, action: str, path: str) -> str:
     if action not in ("start", "stop", "mask", "unmask"):
         raise UnsafeValue(f"not a record action: {action!r}")
-    if not re.match(r"^[A-Za-z0-9_./-]{1,255}$", path) or ".." in path:
+    if not re.fullmatch(r"[A-Za-z0-9_./-]{1,255}", path) or ".." in path:
         raise UnsafeValue(f"not a safe recording path: {path!r}")
     return f"uuid_record {checked_uuid(uuid)} {action} {path}"
 
@@ -142,9 +142,9 @@ def transfer_inline(uuid: str, app: str, arg: str, *, leg: str = "") -> str:
     """
     if leg not in ("", "-bleg", "-both"):
         raise UnsafeValue(f"not a transfer leg: {leg!r}")
-    if not re.match(r"^[a-z_]{2,40}$", app):
+    if not re.fullmatch(r"[a-z_]{2,40}", app):
         raise UnsafeValue(f"not an application name: {app!r}")
-    if not _INLINE_ARG.match(arg):
+    if not _INLINE_ARG.fullmatch(arg):
         raise UnsafeValue(f"not a safe inline argument: {arg!r}")
     flag = f"{leg} " if leg else ""
     return f"uuid_transfer {checked_uuid(uuid)} {flag}{app}:{arg} inline"
@@ -152,7 +152,7 @@ def transfer_inline(uuid: str, app: str, arg: str, *, leg: str = "") -> str:
 
 def conference_room(name: str, profile: str = "default") -> str:
     """The ``conference`` application argument for a room of ours."""
-    if not re.match(r"^[A-Za-z0-9_-]{1,64}$", name) or not re.match(r"^[A-Za-z0-9_-]{1,64}$", profile):
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name) or not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", profile):
         raise UnsafeValue(f"not a safe conference name: {name!r}@{profile!r}")
     return f"{name}@{profile}"
 

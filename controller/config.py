@@ -50,6 +50,8 @@ class Settings:
     conference_profile: str = "default"
     privacy_shield_seconds: int = 30
     agent_dial: str = "user/{extension}"
+    #: FreeSWITCH's configuration folder, where published IVR menus and dialplan are written
+    fs_conf_dir: str = "var/freeswitch-conf"
 
     @classmethod
     def from_env(cls, env: dict | None = None) -> "Settings":
@@ -76,4 +78,5 @@ class Settings:
             conference_profile=env.get("SWITCHDESK_CONFERENCE_PROFILE", cls.conference_profile),
             privacy_shield_seconds=int(env.get("SWITCHDESK_PRIVACY_SHIELD_SECONDS", cls.privacy_shield_seconds)),
             agent_dial=env.get("SWITCHDESK_AGENT_DIAL", cls.agent_dial),
+            fs_conf_dir=env.get("SWITCHDESK_FS_CONF_DIR", cls.fs_conf_dir),
         )

@@ -201,6 +201,12 @@ class Job:
     def exception(self) -> BaseException | None:
         return self._result.exception
 
+    @property
+    def lost(self) -> bool:
+        """The connection dropped before the result came: the job may well have succeeded
+        (reconciliation after the reconnect finds out from the channels)."""
+        return isinstance(self._result.exception, ConnectionLost)
+
 
 class EslClient:
     """One managed ESL connection to FreeSWITCH.

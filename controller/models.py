@@ -40,6 +40,8 @@ class Queue(BaseModel):
     record_always = peewee.BooleanField(default=False)
     hold_music = peewee.CharField(max_length=255, default="local_stream://moh")
     wrapup_reasons = JSONField(default=lambda: ["Resolved", "Follow-up needed", "Wrong number"])
+    #: call-data variables: [{name, label, order, editable, secure, channel_variable}] (see controller.calldata)
+    variables_spec = JSONField(default=list)
     # -- queue behaviour and callbacks (docs/callbacks.md) --
     #: seconds between an agent accepting a callback and the customer being dialed (0-59)
     call_delay = peewee.IntegerField(default=0, constraints=[peewee.Check("call_delay >= 0 AND call_delay < 60")])
@@ -277,5 +279,62 @@ class CampaignContact(BaseModel):
         indexes = ((("campaign", "number"), True),)
 
 
+class IvrVersion(BaseModel):
+    """One saved IVR configuration: the text of every file switchdesk manages in
+    FreeSWITCH's configuration folder (``ivr_menus/<menu>.xml``, ``dialplan/switchdesk.xml``).
+
+    Versions are never changed once saved; publishing one (or rolling back to it) is an
+    :class:`IvrPublication`.
+    """
+
+    number = peewee.IntegerField(unique=True)
+    files = JSONField()  # relative path -> text
+    author = peewee.ForeignKeyField(Agent, null=True, backref="ivr_versions", on_delete="SET NULL")
+    #: kept as written, so the history still names a person whose account is gone
+    author_name = peewee.CharField(max_length=64)
+    created_at = peewee.DateTimeField(default=utcnow)
+    note = peewee.CharField(max_length=256, default="")
+    based_on = peewee.IntegerField(null=True)
+
+
+class IvrPublication(BaseModel):
+    """One attempt to make a version live (files written + ``reloadxml``), and how it went."""
+
+    version = peewee.ForeignKeyField(IvrVersion, backref="publications", on_delete="CASCADE")
+    author_name = peewee.CharField(max_length=64)
+    at = peewee.DateTimeField(default=utcnow, index=True)
+    ok = peewee.BooleanField()
+    message = peewee.TextField(default="")
+
+
+class CallDataValue(BaseModel):
+    """The current value of one call-data variable of an interaction (see ``controller.calldata``).
+
+    ``version`` grows by one on every save: a save names the version it edited and
+    loses to any save that came first.
+    """
+
+    interaction = peewee.ForeignKeyField(Interaction, backref="call_data", on_delete="CASCADE")
+    name = peewee.CharField(max_length=64)
+    value = peewee.TextField(default="")
+    version = peewee.IntegerField(default=1)
+    updated_by = peewee.ForeignKeyField(Agent, null=True, backref="+", on_delete="SET NULL")
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("interaction", "name"), True),)
+
+
+class CallDataAudit(BaseModel):
+    """Who revealed or saved which call-data variable, and when. Never the value."""
+
+    interaction = peewee.ForeignKeyField(Interaction, backref="call_data_audit", on_delete="CASCADE")
+    name = peewee.CharField(max_length=64)
+    agent = peewee.ForeignKeyField(Agent, null=True, backref="+", on_delete="SET NULL")
+    action = peewee.CharField(max_length=16)  # reveal, save
+    at = peewee.DateTimeField(default=utcnow, index=True)
+
+
 ALL_MODELS = [Queue, Agent, AgentQueue, Interaction, InteractionEvent, Recording, RecordingTag, ApiToken,
+              IvrVersion, IvrPublication, CallDataValue, CallDataAudit,
               Callback, CallbackEvent, Campaign, CampaignContact]

@@ -108,6 +108,9 @@ class Routing:
             if not candidates:
                 continue
             agent = available[min(candidates)[2]]
+            if agent.state != "available" or agent.call_id:
+                del available[agent.agent.id]
+                continue  # taken by a transfer or consultation meanwhile
             if is_call:
                 del available[agent.agent.id]
                 agent.take_offer()

@@ -34,11 +34,14 @@ def reconcile_channels(cc: "ContactCenter") -> None:
     except (EslError, ValueError) as exc:
         log.error("reconciliation skipped: cannot list channels: %s", exc)
         return
-    adopted, finished, requeued, found = [], [], [], []
+    adopted, finished, requeued, found, recovered = [], [], [], [], []
     for key, call in list(cc.calls.items()):
         customer = call.record.customer_uuid
         agent_uuid = call.record.agent_uuid
-        if call.state == "dialing" and (customer in live or agent_uuid in live or _just_placed(call)):
+        if call.orphaned:
+            recovered.append(call.id)
+            cc.dispatcher.submit(key, lambda c=call, lv=set(live): _recover(cc, c, lv))
+        elif call.state == "dialing" and (customer in live or agent_uuid in live or _just_placed(call)):
             # an outbound call whose legs are still being created: its jobs will tell
             adopted.append(call.id)
         elif customer and customer in live:
@@ -63,8 +66,51 @@ def reconcile_channels(cc: "ContactCenter") -> None:
             cc.dispatcher.submit(uuid, lambda u=uuid, q=queue, r=row: cc.enqueue_inbound(
                 u, q, ani=r.get("cid_num", ""), dnis=r.get("dest", "")))
     log.info("reconciled with FreeSWITCH: %d live channels; adopted %d calls, re-queued %d, finished %d, "
-             "found %d new parked calls", len(live), len(adopted), len(requeued), len(finished), len(found))
+             "recovered %d whose originate result was lost, found %d new parked calls",
+             len(live), len(adopted), len(requeued), len(finished), len(recovered), len(found))
     cc.request_routing()
+
+
+def _recover(cc: "ContactCenter", call, live: set[str]) -> None:
+    """Settle a call whose originate result never came, from the channels that are up."""
+    from .calls.errors import SwitchRefused
+    from .machine import InvalidAction
+
+    call.orphaned = False
+    if call.state == "ended":
+        return
+    customer = call.record.customer_uuid
+    if customer not in live and call.state != "dialing":
+        _finish(cc, call.key, call)
+        return
+    if call.state == "offering":
+        agent_leg = call.record.agent_uuid
+        cc.requeue(call, "the offer's result was lost with the connection")
+        if agent_leg in live:
+            cc._kill(agent_leg)
+    elif call.state == "dialing":
+        cc._end(call.key, call, "lost", "the call was being dialed when the connection was lost")
+    elif call.state == "transferring":
+        for leg in call.legs.values():
+            if leg.role == "external" and leg.alive:
+                leg.alive = False
+                cc._kill(leg.uuid)
+        cc.requeue(call, "the transfer's result was lost with the connection")
+    elif call.state in ("consulting", "consult_held"):
+        consult = call.consult
+        if consult is not None and consult.phase != "ringing":
+            return  # answered and bridged before the drop: nothing was pending
+        if consult is not None:
+            cc._consult_over(call, consult, back_to_customer=True)
+        elif call.record.agent_uuid in live:
+            # a restart lost the consultation itself: give the agent back to the customer
+            try:
+                cc._command(commands.bridge(customer, call.record.agent_uuid))
+                call.fire("consult_end")
+            except (SwitchRefused, InvalidAction) as exc:
+                log.warning("%s: could not return the agent to the customer: %s", call.what, exc)
+        else:
+            cc.requeue(call, "agent leg gone while the controller was disconnected")
 
 
 def _just_placed(call) -> bool:

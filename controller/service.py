@@ -19,6 +19,7 @@ from . import commands
 from .agents import SELECTABLE, AgentMachine
 from .calls import CallMachine, Leg
 from .calls.control import CallControl
+from .calls.data import CallData
 from .calls.errors import BadInput, BadTarget, NotYourCall, SwitchRefused, TargetUnavailable, UnknownCall
 from .calls.outbound import OutboundCalls
 from .calls.recording import RecordingControl
@@ -37,13 +38,16 @@ from .reconcile import reconcile_channels
 log = logging.getLogger(__name__)
 
 ROUTER = "router"
+#: states that wait for an originate's result: after a restart or a lost connection that
+#: result never comes, and reconciliation settles the call from the live channels
+ORPHANED_STATES = ("offering", "dialing", "transferring", "consulting", "consult_held")
 Push = Callable[[str, str, dict], None]
 
 
 __all__ = ["ContactCenter", "NotYourCall", "UnknownCall", "TargetUnavailable", "BadInput", "BadTarget", "SwitchRefused"]
 
 
-class ContactCenter(CallControl, OutboundCalls, RecordingControl, Routing, CallbackControl):
+class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Routing, CallbackControl):
     """One per process: owns the ESL client, the call and agent machines and routing.
 
     :param settings: see :mod:`controller.config`
@@ -69,8 +73,8 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, Routing, Callb
     def start(self) -> None:
         self._load_agents()
         self._load_calls()
+        self.start_callbacks()  # before the first reconciliation: callback calls being dialed are adopted
         self.esl.start()
-        self.start_callbacks()
 
     def stop(self) -> None:
         self.stop_callbacks()
@@ -108,7 +112,9 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, Routing, Callb
                 Interaction.state != "ended"):
             call = CallMachine(record, record.queue.name if record.queue_id else None)
             self._track(call, record.customer_uuid or record.agent_uuid)
-            if record.agent_id and record.agent_id in self.agents and record.state in ("offering", "connected"):
+            # what was in flight (an originate's result) died with the old process
+            call.orphaned = record.state in ORPHANED_STATES
+            if record.agent_id and record.agent_id in self.agents and record.state not in ("new", "queued"):
                 self.agents[record.agent_id].call_id = record.id
         release_connection()
 
@@ -179,7 +185,8 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, Routing, Callb
             if name == "CHANNEL_PARK" and event.get("Call-Direction") == "inbound" and event.variable("cc_queue"):
                 self.enqueue_inbound(event.uuid, event.variable("cc_queue"),
                                      ani=event.get("Caller-Caller-ID-Number", ""),
-                                     dnis=event.variable("cc_did") or event.get("Caller-Destination-Number", ""))
+                                     dnis=event.variable("cc_did") or event.get("Caller-Destination-Number", ""),
+                                     lookup=event.variable)
             return
         leg = call.legs.get(event.uuid)
         if leg is None:
@@ -199,7 +206,8 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, Routing, Callb
             self._leg_gone(key, call, leg, event.get("Hangup-Cause", ""))
 
     # -- queue and offers --------------------------------------------------------------
-    def enqueue_inbound(self, uuid: str, queue_name: str, *, ani: str, dnis: str) -> CallMachine | None:
+    def enqueue_inbound(self, uuid: str, queue_name: str, *, ani: str, dnis: str,
+                        lookup: Callable[[str], str | None] | None = None) -> CallMachine | None:
         if uuid in self.calls:  # its CHANNEL_PARK and the start-up reconciliation both saw it
             return self.calls[uuid]
         queue = self.queue(queue_name)
@@ -210,6 +218,8 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, Routing, Callb
                              state="new", ani=ani[:32], dnis=dnis[:32], customer_uuid=uuid)
         insert_interaction(record)
         call = CallMachine(record, queue.name)
+        if lookup is not None and queue.variables_spec:
+            self._capture_call_data(call, queue, lookup)
         self._track(call, uuid)
         call.fire("enqueue")
         self._keep_on_bridge_end(uuid)
@@ -251,44 +261,52 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, Routing, Callb
             return
         record = call.record
         leg_uuid = str(uuidlib.uuid4())
+        try:
+            # built before any state changes: a caller id that cannot go into a dial string
+            # is cleaned, and anything else unsafe fails the offer instead of sticking it
+            variables = self._leg_variables(
+                call, leg_uuid, cid_number=_dialable_cid(record.ani),
+                cid_name=(record.queue.label or record.queue.name) if record.queue_id else "switchdesk",
+                timeout=record.queue.ring_timeout if record.queue_id else self.settings.ring_timeout)
+            command = commands.originate(self._agent_dial(agent.agent), variables=variables)
+        except commands.UnsafeValue as exc:
+            log.error("cannot offer %s to %s: %s", call.what, agent.what, exc)
+            agent.call_id = None
+            agent.withdraw_offer()
+            self._push_agent(agent)
+            return
         record.agent = agent.agent
         record.agent_uuid = leg_uuid
         call.legs[leg_uuid] = Leg(leg_uuid, "agent", agent_id=agent.agent.id)
         self.leg_keys[leg_uuid] = call.key
         call.fire("offer")
         self._push_call(call)
-        variables = {
-            "origination_uuid": leg_uuid,
-            "origination_caller_id_number": record.ani or "0000",
-            "origination_caller_id_name": (record.queue.label or record.queue.name) if record.queue_id else "switchdesk",
-            "park_after_bridge": "true",
-            "originate_timeout": int(record.queue.ring_timeout if record.queue_id else self.settings.ring_timeout),
-            "cc_contact_id": record.id,
-        }
-        command = commands.originate(self._agent_dial(agent.agent), variables=variables)
         try:
             job = self.esl.bgapi(command)
         except EslError as exc:
             log.error("could not offer %s to %s: %s", call.what, agent.what, exc)
             self._offer_failed(call, agent, "NETWORK_OUT_OF_ORDER")
             return
-        job.link(lambda j, c=call, a=agent: self.dispatcher.submit(self._key_of(c), lambda: self._offer_answered(c, a, j)))
+        job.link(lambda j, c=call, a=agent: self.dispatcher.submit(c.key, lambda: self._offer_answered(c, a, j)))
 
     def _offer_answered(self, call: CallMachine, agent: AgentMachine, job: Job) -> None:
+        if call.state != "offering" or call.record.agent_id != agent.agent.id or job.lost:
+            return  # moved on meanwhile; or the connection dropped: reconciliation decides
+        leg = call.legs.get(call.record.agent_uuid)
         result = job.result or ""
-        if call.state != "offering" or call.record.agent_id != agent.agent.id:
-            return
         if not result.startswith("+OK"):
-            cause = result[5:].strip() if result.startswith("-ERR") else "CONNECTION_LOST"
+            cause = result[5:].strip() if result.startswith("-ERR") else "NO_ANSWER"
             self._offer_failed(call, agent, cause)
             return
         customer = call.leg("customer")
-        if customer is None:
-            return
+        if customer is None or leg is None or not leg.alive:
+            return  # the hangup that got here first is handled by _leg_gone
         try:
-            self.esl.api(commands.bridge(customer.uuid, call.record.agent_uuid))
-        except EslError as exc:
+            self._command(commands.bridge(customer.uuid, leg.uuid))
+        except SwitchRefused as exc:
             log.error("bridging %s failed: %s", call.what, exc)
+            self._kill(leg.uuid)
+            self._offer_failed(call, agent, "BRIDGE_FAILED")
 
     def _detach_agent_leg(self, call: CallMachine) -> None:
         """Forget the call's agent and agent leg (the leg is gone or never answered)."""
@@ -312,7 +330,13 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, Routing, Callb
         self.request_routing()
 
     def requeue(self, call: CallMachine, why: str) -> None:
-        """Put a live customer back in the queue at the old position (its agent leg is gone)."""
+        """Put a live customer back in the queue at the old position (its agent leg is gone).
+
+        A call that has no queue (an outbound call, an agent-to-agent call) ends instead:
+        nobody would ever be offered it."""
+        if not call.record.queue_id:
+            self._end(call.key, call, "lost", f"no queue to go back to: {why}"[:64])
+            return
         log.info("%s: back to the queue: %s", call.what, why)
         agent = self.agents.get(call.record.agent_id)
         self._detach_agent_leg(call)
@@ -341,6 +365,10 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, Routing, Callb
             return
         if leg.role == "customer" and call.state != "conference":
             self._end(key, call, "customer_left", f"customer hung up ({cause})")
+        elif leg.role == "agent" and call.state == "offering":
+            agent = self.agents.get(call.record.agent_id)
+            if agent is not None:
+                self._offer_failed(call, agent, cause or "NO_ANSWER")
         elif self._control_leg_gone(call, leg, cause):
             return
         elif leg.role == "agent" and call.state in ("connected", "dialing"):
@@ -557,6 +585,12 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, Routing, Callb
     def status(self) -> dict:
         return {"connected": self.esl.connected.is_set(), "connections": self.esl.connections,
                 "last_error": self.esl.last_error, "calls": len(self.calls)}
+
+
+def _dialable_cid(ani: str) -> str:
+    """The caller's number as a caller id we can put in a dial string (digits and + only)."""
+    cleaned = "".join(ch for ch in (ani or "") if ch.isdigit() or ch == "+")[:20]
+    return cleaned if len(cleaned) >= 2 else "0000"
 
 
 def agent_dial_string(agent: Agent, template: str = "user/{extension}") -> str:

@@ -87,7 +87,20 @@ class Api:
         return VERSION + "\n"
 
     def reloadxml(self, args=""):
-        self.switch.fire("RELOADXML", None, ("switch_xml.c", "switch_xml_open_root", 2385))
+        # reload_xml_function always answers +OK; the bracket says whether the XML loaded
+        # (the configuration in use stays when it did not)
+        from fssim.xmlconf import ConfError
+
+        sw = self.switch
+        refusals = getattr(sw, "reload_refusals", None)
+        if refusals:
+            return "+OK [%s]\n" % refusals.pop(0)
+        if getattr(sw, "xmlconf", None) is not None:
+            try:
+                sw.xmlconf.load()
+            except ConfError as exc:
+                return "+OK [%s]\n" % exc
+        sw.fire("RELOADXML", None, ("switch_xml.c", "switch_xml_open_root", 2385))
         return "+OK [Success]\n"
 
     def global_setvar(self, args):

@@ -44,8 +44,35 @@ def _app_headers(app, response=None):
     return out
 
 
+VARIABLE = re.compile(r"\$\{([^${}]+)\}")
+#: caller-profile fields ``${...}`` may name besides channel variables
+_PROFILE_VARIABLES = {
+    "destination_number": lambda c: c.profile.destination, "caller_id_number": lambda c: c.profile.caller_id_number,
+    "caller_id_name": lambda c: c.profile.caller_id_name, "ani": lambda c: c.profile.ani,
+    "uuid": lambda c: c.uuid, "context": lambda c: c.profile.context,
+}
+
+
+def expand_variables(switch, channel, data):
+    """``${name}`` -> the channel variable (or profile field, or global), as FreeSWITCH
+    expands an application's data before running it; unknown names give nothing."""
+    if "${" not in data:
+        return data
+
+    def value(match):
+        name = match.group(1)
+        if name in channel.variables:
+            return channel.variables[name]
+        if name in _PROFILE_VARIABLES:
+            return _PROFILE_VARIABLES[name](channel) or ""
+        return switch.globals.get(name, "")
+
+    return VARIABLE.sub(value, data)
+
+
 def execute(switch, channel, name, data="", app_uuid=None, nested=False):
     """Start an application on ``channel`` (CHANNEL_EXECUTE ...)."""
+    data = expand_variables(switch, channel, data or "")
     app = App(name, data, app_uuid or switch.new_uuid(), nested)
     channel.variables["current_application"] = name
     if data:
@@ -292,7 +319,48 @@ def _break_att_xfer(switch, channel, app, reason):
 def _transfer(switch, channel, app):
     from fssim import transfer
     args = app.data.split()
+    if not args:
+        return "_none_"
+    # the application ends when the channel is routed again (transfer_leg breaks it), so
+    # nothing left in the old extension runs and the channel is not hung up meanwhile
     switch.later(channel, 0, transfer.transfer_leg, switch, channel, args[0], args[1:] if len(args) > 1 else [])
+    return None
+
+
+def _ivr(switch, channel, app):
+    from fssim import ivr
+    ivr.start(switch, channel, app)
+    return None
+
+
+def _break_ivr(switch, channel, app, reason):
+    from fssim import ivr
+    ivr.break_ivr(switch, channel, app)
+    return "_none_"
+
+
+VOICEMAIL_PROMPT = "voicemail/vm-record_message.wav"
+
+
+def _voicemail(switch, channel, app):
+    """mod_voicemail, roughly: the caller hears the record prompt, then is recorded until hanging up."""
+    if channel.direction == "inbound":
+        switch.answer(channel)
+    channel.variables["voicemail_box"] = app.data.split()[-1] if app.data.split() else ""
+    start_playback(switch, channel, app, VOICEMAIL_PROMPT, schedule=False)
+
+    def prompt_done():
+        if not app.done and channel.alive:
+            stop_playback_event(switch, channel, app)
+            app.file = None
+    app.timer = switch.later(channel, playback_seconds(VOICEMAIL_PROMPT), prompt_done)
+    return None
+
+
+def _break_voicemail(switch, channel, app, reason):
+    if app.file is not None:
+        stop_playback_event(switch, channel, app, "break")
+        app.file = None
     return "_none_"
 
 
@@ -302,11 +370,12 @@ HANDLERS = {
     "endless_playback": _endless_playback, "echo": _echo, "hangup": _hangup, "sleep": _sleep,
     "bridge": _bridge_app, "conference": _conference, "record_session": _record_session,
     "play_and_get_digits": _play_and_get_digits, "att_xfer": _att_xfer, "transfer": _transfer,
-    "record": _record,
+    "record": _record, "ivr": _ivr, "voicemail": _voicemail,
 }
 
 BREAKERS = {
     "park": _break_park, "playback": _break_playback, "endless_playback": _break_playback,
     "bridge": _break_bridge_app, "conference": _break_conference,
     "play_and_get_digits": _break_pagd, "att_xfer": _break_att_xfer, "record": _break_record,
+    "ivr": _break_ivr, "voicemail": _break_voicemail,
 }

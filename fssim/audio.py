@@ -30,6 +30,8 @@ def hears(switch, channel):
             return "party:" + channel.uuid
         if app.name == "play_and_get_digits" and app.file:
             return _source(app.file)
+        if app.name in ("ivr", "voicemail") and app.file:
+            return _source(app.file)
     consult = getattr(channel, "consult", None)
     if consult is not None and consult.b_leg is not None and consult.bridged:
         return "party:" + consult.b_leg.uuid

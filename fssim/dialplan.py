@@ -20,6 +20,8 @@ class Dialplan:
     def __init__(self):
         self.extensions = {k: list(v) for k, v in DEFAULT_EXTENSIONS.items()}
         self.run_global = True
+        #: the XML dialplan of a configuration folder (fssim.xmlconf.XmlConf), after the table
+        self.xml = None
 
     def add_did(self, did, queue=None, variables=None, park_after_bridge=False):
         """A customer DID: ``set cc_queue``, ``set cc_did``, extra sets, answer, park."""
@@ -38,13 +40,23 @@ class Dialplan:
         """Any extension: ``[(application, data), ...]``."""
         self.extensions[number] = list(actions)
 
-    def lookup(self, channel, destination, transfer=False):
+    def lookup(self, channel, destination, transfer=False, context=None):
         """Applications for ``destination``, or ``None`` when nothing matches.
 
         :param transfer: re-routing after ``uuid_transfer``/``transfer``: the ``global``
             extension's hash/export actions do not show again (trace 04).
+        :param context: the XML context to hunt in when the table has no such number
+            (default ``public``, where a carrier's calls arrive)
         """
         actions = self.extensions.get(destination)
+        if actions is None and self.xml is not None:
+            channel_vars = dict(channel.variables)
+            channel_vars.update(destination_number=destination, caller_id_number=channel.profile.caller_id_number,
+                                caller_id_name=channel.profile.caller_id_name, ani=channel.profile.ani,
+                                uuid=channel.uuid, context=context or "public")
+            actions = self.xml.lookup(context or "public", channel_vars)
+            if actions is not None:
+                channel.profile.context = context or "public"  # Caller-Context of the events that follow
         if actions is None:
             return None
         prefix = []

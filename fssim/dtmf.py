@@ -15,12 +15,23 @@ def receive(switch, channel, digits, source="APP"):
             return
         switch.fire("DTMF", channel, DTMF_C, channel_vars=False, headers=[
             ("DTMF-Digit", digit), ("DTMF-Duration", DURATION.get(source, "2000")), ("DTMF-Source", source)])
+        consumed = False
         for app in list(channel.apps):
             if app.name == "play_and_get_digits" and not app.done:
                 _pagd_digit(switch, channel, app, digit)
+                consumed = True
             elif app.name == "record" and not app.done:
                 from fssim import recording
                 recording.app_digit(switch, channel, app, digit)
+                consumed = True
+            elif app.name == "ivr" and not app.done:
+                from fssim import ivr
+                ivr.digit(switch, channel, app, digit)
+                consumed = True
+        if not consumed and channel.bridge is None and not any(a.name == "park" for a in channel.apps):
+            # nobody reads it yet (answer, sleep): it waits in the DTMF queue for a menu
+            from fssim import ivr
+            ivr.queue_key(channel, digit)
 
 
 # play_and_get_digits <min> <max> <tries> <timeout ms> <terminators> <prompt> <invalid prompt>

@@ -29,10 +29,12 @@ class Simulator:
     :param http_port: control API port; ``None`` = no HTTP API, ``0`` = a free port.
     :param time_scale: factor applied to the switch's own timers (ringing, originate
         timeouts, prompts, park timeouts), e.g. ``0.05`` in tests.
+    :param conf_dir: a FreeSWITCH configuration folder whose XML dialplan and IVR menus the
+        simulator runs (read at start and at every ``reloadxml``; see :mod:`fssim.xmlconf`)
     """
 
     def __init__(self, host="127.0.0.1", port=0, password="ClueCon", recordings_dir=None,
-                 heartbeat_interval=20.0, http_port=None, time_scale=1.0, http_host=None):
+                 heartbeat_interval=20.0, http_port=None, time_scale=1.0, http_host=None, conf_dir=None):
         self.host = host
         self.password = password
         self.recordings_dir = recordings_dir or os.path.join(tempfile.gettempdir(), "fssim-recordings")
@@ -43,6 +45,10 @@ class Simulator:
         self.dialplan = self.switch.dialplan = Dialplan()
         self.dialplan.add_did("8005550100", queue="sales")
         self.dialplan.add_did("8005550101", queue="sales", park_after_bridge=True)
+        self.switch.xmlconf = None
+        self.switch.reload_refusals = []  # test control: the next reloadxml answers fail with these
+        if conf_dir is not None:
+            self.load_conf(conf_dir)
         self.api = Api(self.switch)
         self.esl = EslServer(self.switch, self.api, host, port, password)
         self._http_port_wanted = http_port
@@ -92,8 +98,10 @@ class Simulator:
         Channels stay up (an ESL drop / controller reconnect while calls are up).
         """
         port = self.esl.port
+        observer = self.esl.observer
         self.esl.stop()
         self.esl = EslServer(self.switch, self.api, self.host, port, self.password)
+        self.esl.observer = observer
         for attempt in range(50):
             try:
                 self.esl.start()
@@ -153,6 +161,24 @@ class Simulator:
     def add_extension(self, number, actions):
         """Route ``number`` to ``[(application, data), ...]``."""
         self.dialplan.add_extension(number, actions)
+
+    def load_conf(self, conf_dir, environ=None):
+        """Run the XML dialplan and IVR menus of the FreeSWITCH configuration folder ``conf_dir``
+        (after the numbers configured from Python); ``reloadxml`` reads it again.
+
+        :raises fssim.xmlconf.ConfError: the folder's XML does not load
+        """
+        from fssim.xmlconf import XmlConf
+
+        conf = XmlConf(conf_dir, environ)
+        conf.load()
+        self.switch.xmlconf = self.dialplan.xml = conf
+        return conf
+
+    def refuse_next_reloadxml(self, reason="[error near line 1]: simulated failure"):
+        """Test control: the next ``reloadxml`` fails as FreeSWITCH's does (``+OK [<reason>]``,
+        the configuration it had stays)."""
+        self.switch.reload_refusals.append(reason)
 
     # -- parties' actions ------------------------------------------------------------------
     def customer_call(self, did, ani="5550100", hangup_after=None, dtmf=None, caller_name=None):

@@ -86,7 +86,8 @@ def _route(switch, leg, dest, extra):
         actions = dialstring.split_inline(dest)
     else:
         leg.profile.destination = dest
-        actions = switch.dialplan.lookup(leg, dest, transfer=True) if switch.dialplan else None
+        context = extra[1] if len(extra) > 1 else None
+        actions = switch.dialplan.lookup(leg, dest, transfer=True, context=context) if switch.dialplan else None
         if actions is None:
             switch.hangup(leg, "NO_ROUTE_DESTINATION")
             return

@@ -1,11 +1,12 @@
 """The web desktop: a Flask-SocketIO app with one blueprint per audience.
 
 ``auth`` (login/logout, bearer tokens), ``agent`` (the desktop page), ``supervisor`` (live
-agents and queues), ``api`` (JSON actions, declared with :func:`web.openapi.api_route`,
-documented at ``/api/openapi.json``) and ``realtime`` (Socket.IO pushes). Every action goes
-through the :class:`controller.service.ContactCenter` given to :func:`create_app`; the
-browser changes what it shows only when a push arrives, so the controller stays the
-single source of truth.
+agents and queues), ``admin`` (IVR menus and the dialplan, for admins), ``api`` (JSON
+actions, declared with :func:`web.openapi.api_route`, documented at ``/api/openapi.json``)
+and ``realtime`` (Socket.IO pushes). Every action goes through the
+:class:`controller.service.ContactCenter` given to :func:`create_app`; the browser
+changes what it shows only when a push arrives, so the controller stays the single
+source of truth.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from controller.db import release_connection
 from flask import Flask
 from flask_socketio import SocketIO
 
-from . import agent, api, auth, callbacks_api, calls_api, openapi, realtime, supervisor
+from . import admin, agent, api, auth, callbacks_api, calls_api, openapi, realtime, recordings, supervisor
 from .jsonio import SocketJson, json_default
 
 log = logging.getLogger(__name__)
@@ -53,8 +54,11 @@ def create_app(cc: Any, settings: Any, *, secret_key_file: str = DEFAULT_SECRET_
     app.register_blueprint(auth.bp)
     app.register_blueprint(agent.bp)
     app.register_blueprint(supervisor.bp)
+    app.register_blueprint(recordings.bp)
     app.register_blueprint(api.bp)
     callbacks_api.init_app(app, settings)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(admin.api_bp)
     openapi.init_app(app)
 
     @app.teardown_request

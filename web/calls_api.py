@@ -15,8 +15,8 @@ from flask_login import current_user
 from .api import _act, _call_id, bp
 from .auth import contact_center
 from .openapi import ApiError, api_route
-from .schemas import (CallReply, ConsultBody, Directory, NewCall, RecordingBody, TagBody, TagReply,
-                      TransferBody)
+from .schemas import (CallDataList, CallDataPatch, CallDataReply, CallReply, ConsultBody, Directory, NewCall,
+                      RecordingBody, Revealed, TagBody, TagReply, TransferBody)
 
 ACTION_ERRORS = (403, 404, 409, 502)
 
@@ -132,3 +132,38 @@ def directory():
                        "reachable": machine.state in ("available", "idle") and not machine.call_id})
     queues = [{"name": q.name, "label": q.label or q.name} for q in Queue.select().order_by(Queue.name)]
     return jsonify(agents=agents, queues=queues)
+
+
+def _data(action: Callable[[], Any]) -> Any:
+    from controller.calldata import CallDataError
+
+    try:
+        return _do(action)
+    except CallDataError as exc:
+        raise ApiError(exc.status, str(exc)) from exc
+
+
+@api_route(bp, "get", "/calls/<call_id>/data", ok=CallDataList, errors=(403, 404), tags=("calls",))
+def get_call_data(call_id: str):
+    """The call's data variables (secure ones masked)."""
+    cc = contact_center()
+    return jsonify(data=_data(lambda: cc.call_data(_call_id(call_id), _actor())))
+
+
+@api_route(bp, "patch", "/calls/<call_id>/data", body=CallDataPatch, ok=CallDataReply, errors=(403, 404, 409),
+           tags=("calls",))
+def save_call_data(call_id: str, body: CallDataPatch):
+    """Save call-data variables (the first save wins)."""
+    cc = contact_center()
+    data = _data(lambda: cc.save_call_data(_call_id(call_id), _actor(), current_user.id, dict(body.values),
+                                           dict(body.versions)))
+    return jsonify(ok=True, data=data)
+
+
+@api_route(bp, "post", "/calls/<call_id>/data/<name>/reveal", ok=Revealed, errors=(403, 404), tags=("calls",))
+def reveal_call_data(call_id: str, name: str):
+    """Show one secure value in clear (audited)."""
+    if len(name) > 64:
+        raise ApiError(404, "No such variable.")
+    cc = contact_center()
+    return jsonify(value=_data(lambda: cc.reveal_call_data(_call_id(call_id), _actor(), name, current_user.id)))

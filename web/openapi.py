@@ -310,8 +310,12 @@ API_SHAPE: tuple[Operation, ...] = (
                  schemas.RecordingBody, tags=("recording",)),
     _call_action("recording/tags", "Tag the recording at its current offset.", schemas.TagBody,
                  tags=("recording",), ok=schemas.TagReply),
+    Operation("get", "/api/calls/{call_id}/data", "The call's data variables (secure ones masked).",
+              ok=schemas.CallDataList, errors=(403, 404)),
     Operation("patch", "/api/calls/{call_id}/data", "Save call-data variables (the first save wins).",
-              schemas.CallDataPatch),
+              schemas.CallDataPatch, ok=schemas.CallDataReply, errors=(403, 404, 409)),
+    Operation("post", "/api/calls/{call_id}/data/{name}/reveal", "Show one secure value in clear (audited).",
+              ok=schemas.Revealed, errors=(403, 404)),
     Operation("get", "/api/supervisor", "Every agent, queue and live call (supervisors and admins).",
               ok=schemas.SupervisorSnapshot, errors=(403,), tags=("supervisor",)),
 )
@@ -359,7 +363,13 @@ def document() -> dict[str, Any]:
     # spectree keeps one document per SpecTree, built from whichever app asked first; each
     # app builds its own (once: see init_app)
     vars(spec).pop("_spec", None)
-    doc = copy.deepcopy(spec.spec)
+    # building the document lifts nested models out of spectree's registered schemas (and
+    # deletes them there): keep the originals so that the next app's document has them too
+    models = copy.deepcopy(spec.models)
+    try:
+        doc = copy.deepcopy(spec.spec)
+    finally:
+        spec.models = models
     for op in API_SHAPE:
         doc["paths"].setdefault(op.path, {}).setdefault(op.method, _planned_operation(op))
     doc["paths"] = dict(sorted(doc["paths"].items()))

@@ -204,6 +204,29 @@ class Directory(Reply):
     queues: list[DirectoryQueue]
 
 
+class CallDataItem(Reply):
+    name: str
+    label: str
+    value: str = Field(description="The value; a secure value is masked unless revealed.")
+    version: int = Field(description="Send it back with a save: a save of an older version is refused (409).")
+    editable: bool
+    secure: bool
+    masked: bool
+
+
+class CallDataList(Reply):
+    data: list[CallDataItem]
+
+
+class CallDataReply(Reply):
+    ok: Literal[True] = True
+    data: list[CallDataItem]
+
+
+class Revealed(Reply):
+    value: str = Field(description="The clear value of a secure variable (the reveal is audited).")
+
+
 class CallList(Reply):
     calls: list[Call]
 

@@ -19,6 +19,7 @@ import logging
 import peewee
 
 from ..calls.errors import BadInput
+from ..db import release_connection
 from ..events import Event
 from ..machine import InvalidAction
 from ..models import AgentQueue, Callback, Campaign, Interaction, Queue, utcnow
@@ -59,6 +60,15 @@ class CallbackControl(QueueMenus, AgentInitiated, CallbackDialing, CampaignDiale
         self.callback_scheduler = CallbackScheduler(self)
 
     def start_callbacks(self) -> None:
+        """Start the scheduler. A callback whose customer was being dialed when the last controller
+        stopped is not settled by the reconciliation (which would hang up a ringing customer and
+        try again later): its orphaned claim is adopted, and the customer bridged on answer."""
+        dialed = {cb.contact_id for cb in Callback.select(Callback.contact_id).where(
+            Callback.status.in_(("dialing", "connected")) & Callback.contact_id.is_null(False))}
+        for call in self.calls.values():
+            if call.record.kind == "callback" and call.state == "dialing" and call.id in dialed:
+                call.orphaned = False
+        release_connection()
         self.callback_scheduler.start()
 
     def stop_callbacks(self) -> None:

@@ -79,7 +79,13 @@ class CallControl:
             job = self.esl.bgapi(commands.originate(dial_string, variables=variables))
         except EslError as exc:
             raise SwitchRefused(f"FreeSWITCH did not take the call: {exc}") from exc
-        job.link(lambda j: self.dispatcher.submit(call.key, lambda: on_result(j)))
+        def settle(j: Job) -> None:
+            if j.lost:
+                call.orphaned = True  # the reconnect's reconciliation settles it
+                return
+            on_result(j)
+
+        job.link(lambda j: self.dispatcher.submit(call.key, lambda: settle(j)))
         return uuid
 
     def _leg_variables(self, call: CallMachine, uuid: str, *, cid_number: str, cid_name: str,
@@ -187,7 +193,11 @@ class CallControl:
             self._add_leg(call, uuid, "external")
             variables = self._leg_variables(call, uuid, cid_number=self._presented_number(call),
                                             cid_name=call.record.ani, timeout=self.settings.ring_timeout * 2)
-            self._originate(call, dial_string, variables, lambda job: self._external_answered(call, uuid, job))
+            try:
+                self._originate(call, dial_string, variables, lambda job: self._external_answered(call, uuid, job))
+            except SwitchRefused as exc:
+                self._external_failed(call, uuid, str(exc))
+                return
             self._push_call(call)
             return
         if "queue" in target:
@@ -206,12 +216,18 @@ class CallControl:
             self.request_routing()
             return
         agent = self._reachable_agent(call, target)
-        self._music_if_bridged(call)
-        self._drop_owner(call, f"transferred to {agent.agent.username}")
-        call.fire("requeue")
+        # reserved before anything waits, so the router cannot offer them a call meanwhile
         agent.take_offer()
         agent.call_id = call.id
+        try:
+            self._music_if_bridged(call)
+        except SwitchRefused:
+            agent.call_id = None
+            agent.withdraw_offer()
+            raise
         self._push_agent(agent)
+        self._drop_owner(call, f"transferred to {agent.agent.username}")
+        call.fire("requeue")
         self._offer(call, agent)
 
     def _music_if_bridged(self, call: CallMachine) -> None:
@@ -228,6 +244,12 @@ class CallControl:
             leg.role = "released"
         call.record.agent = None
         call.record.agent_uuid = None
+        if call.recording and call.recording.get("paused"):
+            # a pause (privacy shield) belongs to the agent who leaves; the next one is recorded
+            try:
+                self._resume_recording(call)
+            except Exception as exc:  # noqa: BLE001 - the transfer goes on; say it loudly
+                log.error("%s: could not resume the paused recording: %s", call.what, exc)
         if owner is not None:
             self._push(f"agent:{owner.agent.id}", "call_ended", call.as_dict(owner.agent.id))
         self._release_agent(owner, call)
@@ -239,24 +261,30 @@ class CallControl:
         if call.state != "transferring" or leg is None or not leg.alive:
             return
         if not (job.result or "").startswith("+OK"):
-            leg.alive = False
-            cause = _cause(job)
-            log.info("%s: the external number did not answer (%s)", call.what, cause)
-            if call.record.queue_id:
-                call.fire("requeue")
-                self._push_call(call)
-                self.request_routing()
-            else:
-                self._end(call.key, call, "party_left", f"transfer failed ({cause})")
+            self._external_failed(call, uuid, f"the number did not answer ({_cause(job)})")
             return
         leg.answered = True
         try:
             self._command(commands.bridge(self._customer_uuid(call), uuid))
         except (SwitchRefused, InvalidAction) as exc:
-            log.warning("%s: bridging the external number failed: %s", call.what, exc)
+            self._external_failed(call, uuid, f"bridging the number failed: {exc}")
             return
         call.fire("external_answered")
         self._push_call(call)
+
+    def _external_failed(self, call: CallMachine, uuid: str, why: str) -> None:
+        """A blind transfer to a number did not connect: back to the queue (or end)."""
+        leg = call.legs.get(uuid)
+        if leg is not None and leg.alive:
+            leg.alive = False
+            self._kill(uuid)
+        log.info("%s: transfer to a number failed: %s", call.what, why)
+        if call.record.queue_id and call.leg("customer") is not None:
+            call.fire("requeue")
+            self._push_call(call)
+            self.request_routing()
+        else:
+            self._end(call.key, call, "party_left", f"transfer failed: {why}"[:64])
 
     # -- consultation -----------------------------------------------------------------------
     def consult(self, call_id: str, agent_id: int | None, target: dict) -> dict:
@@ -285,14 +313,22 @@ class CallControl:
                 cid_name=f"Consult {me.name}" if me else "Consult",
                 timeout=call.record.queue.ring_timeout if call.record.queue_id else self.settings.ring_timeout)
             dial_string = self._agent_dial(target_agent.agent)
-        if call.state == "connected":
-            self._to_music(call, self._customer_uuid(call))
-        call.consult = consult
-        self._add_leg(call, uuid, "consult", agent_id=consult.agent_id)
         if target_agent is not None:
+            # reserved before anything waits, so the router cannot offer them a call meanwhile
             target_agent.take_offer()
             target_agent.call_id = call.id
+        try:
+            if call.state == "connected":
+                self._to_music(call, self._customer_uuid(call))
+        except SwitchRefused:
+            if target_agent is not None:
+                target_agent.call_id = None
+                target_agent.withdraw_offer()
+            raise
+        if target_agent is not None:
             self._push_agent(target_agent)
+        call.consult = consult
+        self._add_leg(call, uuid, "consult", agent_id=consult.agent_id)
         call.fire("consult")
         try:
             self._originate(call, dial_string, variables, lambda job: self._consult_answered(call, consult, job))
@@ -497,7 +533,9 @@ class CallControl:
         if leg.role == "external" and state in ("transferred", "transferring"):
             if state == "transferred":
                 self._end(call.key, call, "party_left", f"external party hung up ({cause})")
-            return True
+            elif leg.answered:
+                self._external_failed(call, leg.uuid, f"the number hung up at once ({cause})")
+            return True  # still ringing: the originate's result says why
         return False
 
 

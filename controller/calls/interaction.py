@@ -92,7 +92,7 @@ class CallMachine(Machine):
         ("conference_left", "conference", "conference"),
         ("transfer_external", ("connected", "held"), "transferring"),
         ("external_answered", "transferring", "transferred"),
-        ("hangup", ("connected", "dialing", "conference", "transferred"), "ended"),
+        ("hangup", ("connected", "dialing", "conference", "transferring", "transferred"), "ended"),
         ("customer_left", LIVE, "ended"),
         ("agent_left", ("connected", "dialing", "conference"), "ended"),
         ("party_left", ("transferred", "transferring", "conference", "dialing"), "ended"),
@@ -119,6 +119,10 @@ class CallMachine(Machine):
         self._recording_started = None
         self._shield = None
         self._shield_timer = None
+        #: the call data as desktops see it (secure values masked), refreshed on every save
+        self.data: list[dict] = []
+        #: an originate's result was lost (restart, dropped connection): reconciliation settles it
+        self.orphaned = False
         #: the agent called by an agent-to-agent call (their leg is the "customer" leg)
         self.peer_agent_id: int | None = None
         #: the dispatch queue of this call (its first leg's uuid), set when it is tracked
@@ -178,6 +182,7 @@ class CallMachine(Machine):
             "held": self.state == "held",
             "consult": self.consult.as_dict() if self.consult is not None else None,
             "recording": dict(self.recording) if self.recording else None,
+            "data": self.data,
             "role": self.role_of(viewer),
             "allowed": self.agent_actions(viewer),
         }

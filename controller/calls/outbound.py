@@ -40,6 +40,10 @@ class OutboundCalls:
             queue = self.queue(queue_name)
             if queue is None:
                 raise BadTarget(f"No queue or campaign is called {queue_name!r}.")
+            from ..models import AgentQueue
+            if agent.agent.role == "agent" and not AgentQueue.select().where(
+                    (AgentQueue.agent == agent_id) & (AgentQueue.queue == queue)).exists():
+                raise BadTarget(f"You are not a member of {queue.label or queue.name}; you cannot call for it.")
         peer = None
         if "number" in target:
             number, dial_string = self._external(target["number"])
@@ -62,10 +66,27 @@ class OutboundCalls:
                                         f"{peer.LABELS.get(peer.state, peer.state.replace('_', ' '))}.")
             dial_string, dnis = self._agent_dial(record), record.extension
         customer_uuid, agent_uuid = str(uuidlib.uuid4()), str(uuidlib.uuid4())
-        record = Interaction(id=str(uuidlib.uuid4()), queue=queue, direction="outbound",
+        call_id = str(uuidlib.uuid4())
+        # checked again and reserved with nothing in between that could yield: the router or
+        # a second click cannot slip a call in (the lookups above wait on the database)
+        for who in (agent, peer):
+            if who is not None and (who.state not in ("available", "idle") or who.call_id):
+                raise InvalidAction(f"cannot place a call: {who.what} is busy now", trigger="place_call")
+        for who in (agent, peer):
+            if who is not None:
+                who.take_offer()
+                who.call_id = call_id
+        record = Interaction(id=call_id, queue=queue, direction="outbound",
                              kind="internal" if peer else "outbound", state="new",
                              ani=agent.agent.extension[:32], dnis=dnis[:32], customer_uuid=customer_uuid)
-        insert_interaction(record)
+        try:
+            insert_interaction(record)
+        except Exception:
+            for who in (agent, peer):
+                if who is not None:
+                    who.call_id = None
+                    who.withdraw_offer()
+            raise
         call = CallMachine(record, queue.name if queue else None)
         call.peer_agent_id = peer.agent.id if peer else None
         record.agent = agent.agent
@@ -73,11 +94,7 @@ class OutboundCalls:
         self._track(call, customer_uuid)
         self._add_leg(call, agent_uuid, "agent", agent_id=agent_id)
         call.fire("dial")
-        agent.take_offer()
-        agent.call_id = call.id
         if peer is not None:
-            peer.take_offer()
-            peer.call_id = call.id
             self._push_agent(peer)
         self._push_agent(agent)
         timeout = queue.ring_timeout if queue else self.settings.ring_timeout

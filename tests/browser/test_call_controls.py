@@ -1,38 +1,27 @@
 """The interaction pane's call controls in a real headless Chromium against `switchdesk demo`.
 
-Each test gets its own demo with no automatic customers: the test places the calls it
-needs through the simulator's HTTP control API and asks the simulator what a channel
-hears, so both sides are checked — what the desktop shows and what FreeSWITCH does.
+One demo for the module with no automatic customers: each test places the calls it needs
+through the simulator's HTTP control API and asks the simulator what a channel hears, so
+both sides are checked — what the desktop shows and what FreeSWITCH does. After each test
+:func:`~tests.browser.stack.settle` hangs up every customer and logs every agent out.
 """
 from __future__ import annotations
 
-import json
-import os
 import re
 import sqlite3
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-from .conftest import DemoServer, sign_in
+from .conftest import DemoServer
+from .stack import (SALES_DID, SUPPORT_DID, call_pane, channels, customer_calls, expect, hears, phone_leg, settle,
+                    sim, signed_in, wait_for)
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[2]
-SALES_DID, SUPPORT_DID = "8005550100", "8005550200"
 
-
-def expect():
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect
-
-
-@pytest.fixture
+@pytest.fixture(scope="module")
 def demo(tmp_path_factory, request):
-    """A demo of its own for each test: no customers unless the test places them."""
+    """One demo for the module, with no customers unless a test places them."""
     server = DemoServer(tmp_path_factory.mktemp("demo"), call_interval=0, sim_http=True)
     try:
         server.wait_ready()
@@ -43,92 +32,15 @@ def demo(tmp_path_factory, request):
             print("\n--- switchdesk demo output (tail) ---\n" + server.log_tail(200))
 
 
-@pytest.fixture(scope="session")
-def doc_image(tmp_path_factory):
-    """``doc_image(page, name)``: a screenshot in pytest's temporary folder, or in docs/img
-    (the pictures of docs/desktop.md) when ``SWITCHDESK_UPDATE_DOC_IMAGES=1``."""
-    if os.environ.get("SWITCHDESK_UPDATE_DOC_IMAGES") == "1":
-        folder = ROOT / "docs" / "img"
-        folder.mkdir(parents=True, exist_ok=True)
-    else:
-        folder = tmp_path_factory.mktemp("screenshots")
-
-    def take(page, name: str) -> Path:
-        path = folder / f"{name}.png"
-        page.screenshot(path=str(path))
-        return path
-
-    return take
-
-
-# ---- the simulator's control API -------------------------------------------------------
-def sim(demo, method: str, path: str, body: dict | None = None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(demo.sim_url + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as response:
-        return json.loads(response.read() or b"null")
-
-
-def customer_calls(demo, did: str, ani: str = "+15550001111") -> str:
-    """A customer calls ``did`` and stays on the line; returns the customer's channel uuid."""
-    return sim(demo, "POST", "/calls", {"did": did, "ani": ani})["uuid"]
-
-
-def channels(demo) -> dict[str, dict]:
-    return {c["uuid"]: c for c in sim(demo, "GET", "/channels")}
-
-
-def wait_for(what, predicate, timeout: float = 10.0):
-    """Poll ``predicate()`` until it returns something true; fail saying ``what`` did not happen."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for: {what}")
-        time.sleep(0.1)
-
-
-def hears(demo, uuid: str) -> str | None:
-    channel = channels(demo).get(uuid)
-    return channel["hears"] if channel else None
-
-
-def phone_leg(demo, extension: str) -> dict | None:
-    """The live channel that rings/talks on an agent's phone."""
-    for channel in channels(demo).values():
-        if channel["direction"] == "outbound" and extension in (channel["destination"] or "") and \
-                channel["state"] != "CS_DESTROY":
-            return channel
-    return None
-
-
-# ---- the desktop -------------------------------------------------------------------------
-def signed_in(new_page, username: str, state: str | None = None):
-    """A page with ``username`` signed in, in ``state`` (an option of the state menu) if given."""
-    check = expect()
-    page = new_page()
-    # the page's own errors land in the test's output (shown when it fails)
-    page.on("pageerror", lambda exc: print(f"[{username} page error] {exc}"))
-    page.on("console", lambda msg: print(f"[{username} console.{msg.type}] {msg.text}") if msg.type == "error" else None)
-    sign_in(page, username)
-    check(page.locator("#connection")).to_have_text("Live")
-    if state:
-        page.select_option("#state-select", state)
-        page.click("#state-apply")
-        badge = "Idle – " + state[5:] if state.startswith("idle:") else state.capitalize()
-        check(page.locator("#state-badge")).to_have_text(badge)
-    return page
-
-
-def call_pane(page):
-    return page.locator("#interaction-calls .call").first
+@pytest.fixture(autouse=True)
+def at_rest(demo):
+    """Every test starts from a quiet contact center: no call, every agent logged out."""
+    yield
+    settle(demo)
 
 
 # ---- (a) hold --------------------------------------------------------------------------------
-def test_hold_plays_music_to_the_customer_and_disables_end(new_page, demo, doc_image):
+def test_hold_plays_music_to_the_customer_and_disables_end(new_page, demo, screenshot):
     check = expect()
     # alice's phone waits for the desktop's Accept instead of answering by itself
     sim(demo, "POST", "/phones", {"extension": "1000", "answer_after": 120})
@@ -160,7 +72,7 @@ def test_hold_plays_music_to_the_customer_and_disables_end(new_page, demo, doc_i
     wait_for("the held customer hears music", lambda: hears(demo, customer) == "moh")
     # alice's own leg stays up (parked), it is not hung up with the hold
     assert phone_leg(demo, "1000") is not None
-    doc_image(page, "desktop-hold")
+    screenshot(page, "desktop-hold")
 
     call.locator(".act-hold").click()
     check(call.locator(".call-state")).to_have_text("Connected")
@@ -176,7 +88,7 @@ def test_hold_plays_music_to_the_customer_and_disables_end(new_page, demo, doc_i
 
 
 # ---- (b) consult, both desktops ---------------------------------------------------------------
-def test_consult_another_agent_and_complete_the_transfer(new_page, demo, doc_image):
+def test_consult_another_agent_and_complete_the_transfer(new_page, demo, screenshot):
     check = expect()
     alice = signed_in(new_page, "alice", "available")
     customer = customer_calls(demo, SALES_DID)
@@ -203,7 +115,7 @@ def test_consult_another_agent_and_complete_the_transfer(new_page, demo, doc_ima
     check(bob_row.locator("input")).to_be_focused()
     alice.keyboard.press("Space")
     check(bob_row.locator("input")).to_be_checked()
-    doc_image(alice, "desktop-consult-dialog")
+    screenshot(alice, "desktop-consult-dialog")
     dialog.locator("#target-consult").click()
     check(dialog).to_be_hidden()
 
@@ -228,7 +140,7 @@ def test_consult_another_agent_and_complete_the_transfer(new_page, demo, doc_ima
     for hidden in (".act-hold", ".act-transfer", ".act-consult", ".consult-actions", ".recording"):
         check(bob_call.locator(hidden)).to_be_hidden()
     check(bob.locator("#new-call")).to_be_hidden()
-    doc_image(alice, "desktop-consult")
+    screenshot(alice, "desktop-consult")
 
     # swap: back to the customer, bob waits with music; then back to bob
     call.locator(".act-consult-swap").click()
@@ -331,7 +243,7 @@ def test_new_call_to_an_extension(new_page, demo):
 
 
 # ---- (d) recording ------------------------------------------------------------------------------
-def test_recording_privacy_shield_and_tag(new_page, demo, doc_image):
+def test_recording_privacy_shield_and_tag(new_page, demo, screenshot):
     check = expect()
     page = signed_in(new_page, "carol", "available")
     customer = customer_calls(demo, SUPPORT_DID)
@@ -366,7 +278,7 @@ def test_recording_privacy_shield_and_tag(new_page, demo, doc_image):
     check(rec.locator(".rec-tag-status")).to_have_text(re.compile(r"^Tag saved at \d+:\d\d: card number read out$"))
     check(rec.locator(".rec-tag-text")).to_have_value("")
     check(page.locator("#alerts")).to_be_empty()
-    doc_image(page, "desktop-recording")
+    screenshot(page, "desktop-recording")
     with sqlite3.connect(demo.database) as db:
         tags = db.execute("select text from recordingtag").fetchall()
     assert tags == [("card number read out",)]

@@ -41,7 +41,6 @@ def test_agent_takes_a_call_from_offer_to_wrap_up(new_page, demo, screenshot):
     # the popover is up only while the phone rings (about a second): read it at once
     offer = page.wait_for_selector(".offer[data-call-id]", state="visible")
     facts = offer.evaluate("n => Object.fromEntries([...n.querySelectorAll('dd')].map(d => [d.className, d.textContent]))")
-    screenshot(page, "desktop-offer")
     assert facts["f-queue"] in ("sales", "support")
     assert re.fullmatch(r"\+1555\d{7}", facts["f-ani"])
     assert facts["f-dnis"] in ("8005550100", "8005550200")
@@ -79,7 +78,7 @@ def test_agent_takes_a_call_from_offer_to_wrap_up(new_page, demo, screenshot):
     assert row == ("ended", "Follow-up needed")
 
 
-def test_supervisor_sees_agent_state_change_live(new_page, screenshot):
+def test_supervisor_sees_agent_state_change_live(new_page):
     check = expect()
     supervisor = new_page()
     sign_in(supervisor, "sam")
@@ -102,7 +101,6 @@ def test_supervisor_sees_agent_state_change_live(new_page, screenshot):
     row = supervisor.locator("#agents-table tr", has_text="Carol Agent")
     check(row.locator(".badge")).to_have_text("Idle")
     check(row).to_contain_text("Lunch")
-    screenshot(supervisor, "supervisor")
 
 
 def test_reconnect_shows_the_current_state(new_page):

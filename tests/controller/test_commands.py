@@ -47,3 +47,19 @@ def test_bad_cause_and_path_are_refused():
         commands.record(U, "start", "/tmp/../etc/passwd")
     with pytest.raises(UnsafeValue):
         commands.setvar(U, "x", "a\nb")
+
+
+@pytest.mark.parametrize("build", [
+    lambda: commands.kill("abc\n"),
+    lambda: commands.bridge("abc\n", "def"),
+    lambda: commands.transfer("abc", "1000\n"),
+    lambda: commands.setvar("abc", "park_after_bridge\n", "true"),
+    lambda: commands.originate("user/1000\n", variables={}),
+    lambda: commands.record("abc", "start", "/tmp/a.wav\n"),
+    lambda: commands.transfer_inline("abc", "conference", "room\n"),
+    lambda: commands.conference_room("room\n"),
+])
+def test_a_trailing_newline_is_refused_everywhere(build):
+    """``$`` in a regex also matches before a final newline: every check must match the whole value."""
+    with pytest.raises(commands.UnsafeValue):
+        build()

@@ -426,3 +426,14 @@ def test_supervisor_may_act_on_any_call_and_agents_only_on_theirs(desk, signed_i
     assert sam.get(f"/api/calls/{call_id}").get_json()["call"]["state"] == "connected"
     desk.act(sam, call_id, "hold")
     desk.hears(customer, "moh")
+
+
+def test_queue_label_and_caller_number_with_spaces_still_offer(desk, people):
+    """A queue label or caller number that cannot go into a dial string is cleaned, not fatal."""
+    from controller.models import Queue
+
+    Queue.update(label="Sales, Team {1}").where(Queue.id == people.queue.id).execute()
+    desk.cc.reload_queues()
+    desk.available(desk.alice)
+    desk.sim.customer_call("8005550100", ani="+1 (555) 0100")
+    desk.wait_call(lambda c: c["state"] == "connected", agent=desk.alice)

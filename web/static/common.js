@@ -75,7 +75,12 @@ const SD = (() => {
       document.body.classList.toggle("offline", state !== "online");
     };
     const socket = io();
-    socket.on("connect", () => show("online", "Live"));
+    // the server's first events (the snapshot) are delivered before "connect" fires: the page
+    // draws them while still marked offline, so it draws again once it is live
+    socket.on("connect", () => {
+      show("online", "Live");
+      if (handlers.connect) handlers.connect();
+    });
     socket.on("disconnect", (reason) => {
       show("offline", "Reconnecting…");
       if (handlers.disconnect) handlers.disconnect(reason);
@@ -86,7 +91,7 @@ const SD = (() => {
       show("offline", "Reconnecting…");
     });
     for (const [event, handler] of Object.entries(handlers)) {
-      if (event !== "disconnect") socket.on(event, handler);
+      if (event !== "disconnect" && event !== "connect") socket.on(event, handler);
     }
     SD.socket = socket; // for the browser console and the reconnect test
     return socket;

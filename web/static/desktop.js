@@ -20,9 +20,18 @@
   const $ = (id) => document.getElementById(id);
   const badge = $("state-badge"), since = $("state-since");
   const select = $("state-select"), apply = $("state-apply");
-  const offersBox = $("offers"), callsBox = $("interaction-calls"), empty = $("interaction-empty");
-  const alerts = $("alerts");
+  const offersBox = $("offers"), offersList = $("offers-list"), callsBox = $("interaction-calls");
+  const empty = $("interaction-empty"), alerts = $("alerts"), acceptAll = $("accept-all");
   const offerNodes = new Map(), callNodes = new Map();
+  // when this page first saw each offer (ms): the countdown's start when the controller sends none
+  const offerSeen = new Map();
+  /** the most popovers shown at once; past it the stack reads "1–5 of N" */
+  const MAX_SHOWN_OFFERS = 5;
+  /** at most this many call-data variables in a popover */
+  const POPOVER_VARIABLES = 6;
+  /** a call-data value is at most this long (the controller's limit) */
+  const CAD_LIMIT = 256;
+  const MASK = "••••••";
   const callPath = (id, action) => `/api/calls/${encodeURIComponent(id)}/${action}`;
 
   // ---- menus that do not change during the shift ----
@@ -107,16 +116,28 @@
   }
 
   // ---- state changes chosen by the agent ----
-  for (const button of document.querySelectorAll("#rona [data-state]")) {
-    button.addEventListener("click", () =>
-      act(button, "POST", "/api/agent/state", { state: button.dataset.state, reason: button.dataset.reason || "" }));
-  }
+  $("rona-available").addEventListener("click", (e) =>
+    act(e.currentTarget, "POST", "/api/agent/state", { state: "available", reason: "" }));
+  $("rona-idle").addEventListener("click", (e) =>
+    act(e.currentTarget, "POST", "/api/agent/state", { state: "idle", reason: $("rona-reason").value }));
+
+  // nobody walks away from a contact being offered: the page refuses before the controller has to
+  const OFFERED_LOGOUT = "You cannot log out while a contact is being offered to you: " +
+    "accept it, or wait until it goes back to its queue.";
+  const popoverOnScreen = () => !offersBox.hidden && offersList.childElementCount > 0;
 
   apply.addEventListener("click", () => {
     const choice = select.value;
     const [state, reason] = choice.startsWith("idle:") ? ["idle", choice.slice(5)] : [choice, ""];
+    if (state === "logged_out" && popoverOnScreen()) { showError(OFFERED_LOGOUT); return; }
     act(apply, "POST", "/api/agent/state", { state, reason });
   });
+  const logoutForm = $("logout-form");
+  if (logoutForm) {
+    logoutForm.addEventListener("submit", (e) => {
+      if (popoverOnScreen()) { e.preventDefault(); showError(OFFERED_LOGOUT); }
+    });
+  }
 
   function reflectSelection(agent) {
     const value = agent.state === "idle" ? "idle:" + agent.reason : agent.state;
@@ -260,12 +281,23 @@
   }
 
   // ---- rendering ----
+  /** Make `parent`'s children exactly `nodes`, touching the page only where they differ
+   * (moving a node out and back would take the keyboard focus from the button or field in it). */
+  function syncChildren(parent, nodes) {
+    if (parent.childElementCount === nodes.length && nodes.every((n, i) => parent.children[i] === n)) return;
+    parent.replaceChildren(...nodes);
+  }
+
   /** A call this agent is part of: owns it, or is the consulted or called agent. */
   function mine(call) {
     if (call.role === "consulted" || call.role === "peer") return true;
     return String(call.agent_id) === String(config.agent_id) && (!call.role || call.role === "owner");
   }
   function isOffer(call) { return OFFER_STATES.has(call.state) && call.role !== "consulted"; }
+  /** A consultation ringing this (consulted) agent's phone: a popover until they answer. */
+  function isConsultRequest(call) {
+    return call.role === "consulted" && !!call.consult && call.consult.phase === "ringing";
+  }
   function allows(call, ...actions) { return actions.some((a) => (call.allowed || []).includes(a)); }
   const busy = (b) => b.getAttribute("aria-busy") === "true";
 
@@ -277,16 +309,41 @@
   }
 
   const connectingCard = SD.el("article", { class: "offer offer-connecting", id: "offer-connecting", role: "status" },
-    SD.el("h3", { class: "offer-title" }, "Connecting a contact…"));
+    SD.el("h3", { class: "offer-title" }, "Connecting a contact…"),
+    SD.el("p", { class: "offer-note" }, "The contact center is ringing your phone; its details follow."));
+
+  /** The call-data variables of a popover: at most six, secure values never shown. */
+  function fillPopoverData(node, call) {
+    const list = node.querySelector(".offer-data");
+    const data = Array.isArray(call.data) ? call.data.slice(0, POPOVER_VARIABLES) : [];
+    list.hidden = data.length === 0;
+    list.replaceChildren(...data.flatMap((v) => [
+      SD.el("dt", {}, v.label || v.name),
+      SD.el("dd", { class: "offer-var", dataset: { name: v.name, secure: String(!!v.secure) } }, shownValue(v)),
+    ]));
+  }
+
+  /** What the page shows of a variable's value before anyone reveals it. */
+  function shownValue(v) {
+    if (v.secure && !v.masked && !v.value) return "–"; // an empty secure value has nothing to hide
+    if (v.secure) return v.masked && v.value ? String(v.value) : MASK;
+    return v.value === null || v.value === undefined || v.value === "" ? "–" : String(v.value);
+  }
+
+  function newOfferNode(call, templateId) {
+    const node = document.getElementById(templateId).content.firstElementChild.cloneNode(true);
+    node.id = "offer-" + call.id;
+    node.dataset.callId = call.id;
+    node.setAttribute("aria-labelledby", node.id + "-title");
+    node.querySelector(".offer-title").id = node.id + "-title";
+    return node;
+  }
 
   function renderOffer(call) {
     let node = offerNodes.get(call.id);
-    if (!node) {
-      node = document.getElementById("offer-template").content.firstElementChild.cloneNode(true);
-      node.id = "offer-" + call.id;
-      node.dataset.callId = call.id;
-      node.setAttribute("aria-labelledby", node.id + "-title");
-      node.querySelector(".offer-title").id = node.id + "-title";
+    if (!node || node.dataset.type !== "offer") {
+      node = newOfferNode(call, "offer-template");
+      node.dataset.type = "offer";
       node.querySelector(".act-accept").addEventListener("click", (e) =>
         act(e.currentTarget, "POST", callPath(call.id, "accept")));
       offerNodes.set(call.id, node);
@@ -298,10 +355,91 @@
     node.querySelector(".offer-title").textContent =
       `${SD.kindLabel(call.kind)} contact${call.queue ? " from " + call.queue : ""}`;
     fillFacts(node, call);
+    fillPopoverData(node, call);
+    node.querySelector(".s-ani").textContent = call.ani || "Unknown caller";
     const accept = node.querySelector(".act-accept");
     accept.disabled = document.body.classList.contains("offline") || busy(accept) || !allows(call, "accept");
     return node;
   }
+
+  /** The consulted agent's popover: who consults them, about which contact. */
+  function renderConsultRequest(call) {
+    let node = offerNodes.get(call.id);
+    if (!node || node.dataset.type !== "consult") {
+      node = newOfferNode(call, "consult-request-template");
+      node.dataset.type = "consult";
+      offerNodes.set(call.id, node);
+    }
+    const owner = call.owner || {};
+    node.querySelector(".offer-title").textContent = `Consult request from ${owner.name || "a colleague"}`;
+    node.querySelector(".f-from").textContent = owner.name || "–";
+    node.querySelector(".f-from-extension").textContent = owner.extension || "–";
+    node.querySelector(".f-from-team").textContent = owner.team || "–";
+    node.querySelector(".f-queue").textContent = call.queue || "–";
+    node.querySelector(".f-ani").textContent = call.ani || "Unknown";
+    fillPopoverData(node, call);
+    return node;
+  }
+
+  /** When the offer stops ringing (ms), or null when the controller says nothing about its ring timeout. */
+  function offerDeadline(call) {
+    const explicit = SD.parseTime(call.offer_expires_at);
+    if (explicit) return explicit;
+    const timeout = Number(call.ring_timeout ??
+      (config.ring_timeouts && call.queue ? config.ring_timeouts[call.queue] : undefined) ?? config.ring_timeout);
+    if (!Number.isFinite(timeout) || timeout <= 0) return null;
+    const start = SD.parseTime(call.offered_at) || offerSeen.get(call.id) || Date.now();
+    return start + timeout * 1000;
+  }
+
+  function tickOffer(node, call) {
+    const waited = node.querySelector(".f-waited");
+    if (waited) waited.textContent = SD.duration(SD.since(call.enqueued_at));
+    const summary = node.querySelector(".s-waited");
+    if (summary) summary.textContent = SD.duration(SD.since(call.enqueued_at));
+    const countdown = node.querySelector(".offer-countdown");
+    const bar = node.querySelector(".offer-progress-bar");
+    const deadline = offerDeadline(call);
+    if (deadline === null) {
+      // no ring timeout known: how long it has rung, counting up
+      const rung = (Date.now() - (offerSeen.get(call.id) || Date.now())) / 1000;
+      countdown.textContent = "Ringing " + SD.duration(rung);
+      countdown.dataset.mode = "up";
+      if (bar) bar.parentNode.hidden = true;
+      return;
+    }
+    const left = Math.max(0, (deadline - Date.now()) / 1000);
+    countdown.textContent = SD.duration(Math.ceil(left));
+    countdown.dataset.mode = "down";
+    countdown.setAttribute("aria-label", `${Math.ceil(left)} seconds left to answer`);
+    if (bar) {
+      const start = SD.parseTime(call.offered_at) || offerSeen.get(call.id) || Date.now();
+      const total = Math.max(1, deadline - start);
+      bar.parentNode.hidden = false;
+      bar.style.width = `${Math.max(0, Math.min(100, (100 * (deadline - Date.now())) / total))}%`;
+    }
+  }
+
+  async function acceptAllOffers() {
+    const offers = [...view.calls.values()].filter((c) => mine(c) && isOffer(c) && allows(c, "accept"))
+      .sort(byArrival);
+    acceptAll.disabled = true;
+    acceptAll.setAttribute("aria-busy", "true");
+    const refused = [];
+    for (const call of offers) { // earliest first, one at a time: each is an order to a phone
+      const result = await SD.api("POST", callPath(call.id, "accept"));
+      if (!result.ok) refused.push(result.data.error);
+    }
+    acceptAll.removeAttribute("aria-busy");
+    if (refused.length) {
+      showError(`${refused.length} of ${offers.length} contacts could not be accepted: ${[...new Set(refused)].join(" ")}`);
+    } else clearError();
+    requestRefresh();
+    render();
+  }
+  acceptAll.addEventListener("click", acceptAllOffers);
+
+  const byArrival = (a, b) => (SD.parseTime(a.enqueued_at) || 0) - (SD.parseTime(b.enqueued_at) || 0);
 
   /** The current version of a call shown in the pane (live, or the one being wrapped up). */
   function current(id) {
@@ -349,6 +487,7 @@
       if (e.key === "Enter") { e.preventDefault(); const b = node.querySelector(".act-rec-tag"); if (!b.disabled) tag(b); }
     });
     on(".act-wrapup", (b) => act(b, "POST", callPath(id, "wrapup"), { reason: node.querySelector(".wrapup-reason").value }));
+    setUpCad(node, id);
     const reasons = config.wrapup_reasons[call.queue] || [];
     const pick = node.querySelector(".wrapup-reason");
     for (const reason of reasons.length ? reasons : ["Done"]) pick.append(SD.el("option", { value: reason }, reason));
@@ -435,6 +574,7 @@
     q(".rec-tag-text").disabled = offline || !allows(call, "record_tag");
     if (!rec) q(".rec-tag-status").textContent = "";
     renderRecordingStatus(node, rec);
+    renderCad(node, call, offline);
 
     // wrap-up: the call allows nothing more, but its agent is in wrap-up
     const wrapup = q(".act-wrapup");
@@ -443,6 +583,222 @@
     q(".wrapup-reason").disabled = wrapup.disabled;
     q(".wrapup-actions").hidden = !canWrapUp;
     return node;
+  }
+
+  // ---- call data (CAD): editable variables, masked secure values, the first save wins ----
+  /**
+   * Each call node keeps, per variable, the value and version its edit started from (`base`),
+   * what the agent typed (`edits`) and what was revealed. A push updates the variables nobody
+   * is editing; an edited one keeps the version it was based on, so the controller refuses the
+   * save if someone else saved it meanwhile (409) instead of overwriting their value.
+   */
+  function setUpCad(node, id) {
+    const cad = node.cad = { id, base: new Map(), edits: new Map(), revealed: new Map(), rows: new Map(), call: null, made: 0 };
+    const q = (selector) => node.querySelector(selector);
+    q(".act-cad-save").addEventListener("click", (e) => saveCad(node, e.currentTarget));
+    q(".act-cad-revert").addEventListener("click", () => {
+      cad.edits.clear();
+      cadMessage(node, "");
+      q(".cad-status").textContent = "";
+      for (const [name, row] of cad.rows) {
+        row.querySelector("input").value = cad.revealed.get(name) ?? (cad.base.get(name) || {}).value ?? "";
+      }
+      renderCad(node, cad.call, document.body.classList.contains("offline"), true);
+    });
+  }
+
+  function cadMessage(node, message) { fieldMessage(node.querySelector(".cad-message"), message); }
+
+  const cadLabel = (cad, name) => { const b = cad.base.get(name); return (b && b.label) || name; };
+
+  /** The first too-long edit, as a sentence, or "". */
+  function cadTooLong(cad) {
+    for (const [name, value] of cad.edits) {
+      if (value.length > CAD_LIMIT) {
+        return `'${cadLabel(cad, name)}' is ${value.length} characters long; the limit is ${CAD_LIMIT}.`;
+      }
+    }
+    return "";
+  }
+
+  function cadRow(node, v) {
+    const cad = node.cad;
+    cad.made += 1;
+    const inputId = `cad-${cad.id}-${cad.made}`;
+    const row = SD.el("div", { class: "cad-row", dataset: { name: v.name } },
+      SD.el("label", { class: "cad-label", for: inputId }, v.label || v.name),
+      SD.el("span", { class: "cad-value", id: inputId + "-value" }),
+      SD.el("input", { type: "text", class: "cad-input", id: inputId, autocomplete: "off", spellcheck: "false",
+        "aria-describedby": inputId + "-count" }),
+      SD.el("button", { type: "button", class: "btn btn-quiet cad-reveal" }, "Show"),
+      SD.el("span", { class: "cad-count", id: inputId + "-count" }));
+    const input = row.querySelector("input");
+    input.addEventListener("input", () => {
+      const base = cad.base.get(v.name);
+      if (base && input.value === (cad.revealed.get(v.name) ?? base.value ?? "")) cad.edits.delete(v.name);
+      else cad.edits.set(v.name, input.value);
+      node.querySelector(".cad-status").textContent = "";
+      cadMessage(node, cadTooLong(cad));
+      renderCad(node, cad.call, document.body.classList.contains("offline"));
+    });
+    input.addEventListener("keydown", (e) => {
+      if (e.key === "Enter") { e.preventDefault(); const b = node.querySelector(".act-cad-save"); if (!b.disabled) saveCad(node, b); }
+      if (e.key === "Escape" && cad.edits.has(v.name)) {
+        cad.edits.delete(v.name);
+        input.value = cad.revealed.get(v.name) ?? (cad.base.get(v.name) || {}).value ?? "";
+        renderCad(node, cad.call, document.body.classList.contains("offline"), true);
+      }
+    });
+    row.querySelector(".cad-reveal").addEventListener("click", (e) => toggleReveal(node, v.name, e.currentTarget));
+    return row;
+  }
+
+  async function toggleReveal(node, name, button) {
+    const cad = node.cad;
+    if (cad.revealed.has(name)) {
+      cad.revealed.delete(name);
+      cad.edits.delete(name);
+      renderCad(node, cad.call, document.body.classList.contains("offline"), true);
+      return;
+    }
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    // every reveal is asked of the controller, which writes down who saw which value
+    const result = await SD.api("POST", `${callPath(cad.id, "data")}/${encodeURIComponent(name)}/reveal`);
+    button.removeAttribute("aria-busy");
+    if (result.ok) {
+      cad.revealed.set(name, String(result.data.value ?? ""));
+      cadMessage(node, "");
+    } else cadMessage(node, result.data.error);
+    renderCad(node, cad.call, document.body.classList.contains("offline"), true);
+  }
+
+  /** Take the controller's variables: new values for what nobody edits here. */
+  function takeCadValues(cad, data, { dropConflicts = false } = {}) {
+    const names = new Set();
+    for (const v of data || []) {
+      names.add(v.name);
+      const before = cad.base.get(v.name);
+      const changed = before && before.version !== v.version;
+      if (cad.edits.has(v.name) && changed && dropConflicts) cad.edits.delete(v.name);
+      if (cad.edits.has(v.name) && before) {
+        // keep the version the edit started from; the rest of the variable may change (label, flags)
+        cad.base.set(v.name, Object.assign({}, v, { value: before.value, version: before.version }));
+      } else {
+        cad.base.set(v.name, Object.assign({}, v));
+        if (changed) cad.revealed.delete(v.name); // a revealed secure value that changed is hidden again
+      }
+    }
+    for (const name of [...cad.base.keys()]) if (!names.has(name)) { cad.base.delete(name); cad.edits.delete(name); }
+  }
+
+  function renderCad(node, call, offline, force = false) {
+    const cad = node.cad, section = node.querySelector(".cad");
+    if (!call) return;
+    const data = Array.isArray(call.data) ? call.data : [];
+    if (call !== cad.call || force) takeCadValues(cad, data);
+    cad.call = call;
+    const over = call === view.ended;
+    if (over && !cad.loaded) {
+      // a call rebuilt after a reconnect in wrap-up comes without its data: read it once
+      cad.loaded = true;
+      reloadCad(node);
+    }
+    section.hidden = data.length === 0;
+    if (!data.length) return;
+    // the agent may still complete the call's data while wrapping it up
+    const editable = over ? !!view.agent && view.agent.state === "wrap_up" : allows(call, "data");
+    const list = node.querySelector(".cad-fields");
+    const rows = data.map((v) => {
+      let row = cad.rows.get(v.name);
+      if (!row) { row = cadRow(node, v); cad.rows.set(v.name, row); }
+      const base = cad.base.get(v.name) || v;
+      const revealed = cad.revealed.has(v.name);
+      const canEdit = editable && !!v.editable && (!v.secure || revealed);
+      const input = row.querySelector("input"), value = row.querySelector(".cad-value");
+      const reveal = row.querySelector(".cad-reveal"), count = row.querySelector(".cad-count");
+      row.querySelector(".cad-label").textContent = v.label || v.name;
+      const label = row.querySelector(".cad-label");
+      if (canEdit) label.setAttribute("for", input.id); else label.removeAttribute("for");
+      const current = revealed ? cad.revealed.get(v.name) : base.value ?? "";
+      value.textContent = v.secure && !revealed ? shownValue(v) : (current === "" ? "–" : current);
+      value.hidden = canEdit;
+      input.hidden = !canEdit;
+      input.disabled = offline;
+      if (canEdit && document.activeElement !== input) input.value = cad.edits.has(v.name) ? cad.edits.get(v.name) : current;
+      const typed = cad.edits.has(v.name) ? cad.edits.get(v.name) : null;
+      row.dataset.dirty = String(typed !== null);
+      row.dataset.secure = String(!!v.secure);
+      row.dataset.revealed = String(revealed);
+      row.classList.toggle("cad-too-long", typed !== null && typed.length > CAD_LIMIT);
+      count.hidden = !canEdit;
+      count.textContent = canEdit ? `${(typed ?? current).length}/${CAD_LIMIT}` : "";
+      reveal.hidden = !v.secure || (!v.masked && !v.value && !revealed);
+      reveal.textContent = revealed ? "Hide" : "Show";
+      reveal.setAttribute("aria-label", `${revealed ? "Hide" : "Show"} ${v.label || v.name}`);
+      reveal.disabled = offline || busy(reveal);
+      return row;
+    });
+    syncChildren(list, rows);
+    for (const name of [...cad.rows.keys()]) if (!data.some((v) => v.name === name)) cad.rows.delete(name);
+    const save = node.querySelector(".act-cad-save"), revert = node.querySelector(".act-cad-revert");
+    save.hidden = revert.hidden = !editable;
+    save.disabled = offline || busy(save) || cad.edits.size === 0;
+    revert.disabled = offline || busy(save) || cad.edits.size === 0;
+  }
+
+  async function saveCad(node, button) {
+    const cad = node.cad;
+    const tooLong = cadTooLong(cad);
+    if (tooLong) { cadMessage(node, tooLong); return; } // never sent: the controller would refuse it too
+    const values = {}, versions = {};
+    for (const [name, value] of cad.edits) {
+      values[name] = value;
+      versions[name] = (cad.base.get(name) || {}).version ?? 0;
+    }
+    if (!Object.keys(values).length) return;
+    button.disabled = true;
+    button.setAttribute("aria-busy", "true");
+    const result = await SD.api("PATCH", callPath(cad.id, "data"), { values, versions });
+    button.removeAttribute("aria-busy");
+    const status = node.querySelector(".cad-status");
+    if (result.ok) {
+      for (const name of Object.keys(values)) {
+        if (cad.edits.get(name) === values[name]) cad.edits.delete(name);
+        const base = cad.base.get(name);
+        if (base) cad.base.set(name, Object.assign({}, base, { value: values[name] }));
+      }
+      cadMessage(node, "");
+      status.textContent = "Saved.";
+      // the reply holds the values as saved (with their new versions)
+      if (Array.isArray(result.data.data)) applyCad(node, result.data.data); else await reloadCad(node);
+    } else {
+      status.textContent = "";
+      cadMessage(node, result.data.error); // the controller's sentence: who saved first, or what is wrong
+      if (result.status === 409) {
+        // the values as they are now: in the refusal when the controller sends them, else read again
+        const current = Array.isArray(result.data.data) ? result.data.data
+          : result.data.call && Array.isArray(result.data.call.data) ? result.data.call.data : null;
+        if (current) applyCad(node, current, { dropConflicts: true });
+        else await reloadCad(node, { dropConflicts: true });
+      }
+    }
+    renderCad(node, cad.call, document.body.classList.contains("offline"), true);
+  }
+
+  /** Read the call's variables again (after someone saved first; a call in wrap-up). */
+  async function reloadCad(node, options = {}) {
+    const result = await SD.api("GET", callPath(node.cad.id, "data"));
+    if (result.ok && Array.isArray(result.data.data)) applyCad(node, result.data.data, options);
+  }
+
+  /** Show `data` as the call's variables now (the page's copy of the call keeps them too). */
+  function applyCad(node, data, options = {}) {
+    const id = node.cad.id;
+    takeCadValues(node.cad, data, options);
+    if (view.calls.has(id)) view.calls.set(id, Object.assign({}, view.calls.get(id), { data }));
+    else if (view.ended && view.ended.id === id) view.ended = Object.assign({}, view.ended, { data });
+    render();
   }
 
   function renderRecordingStatus(node, rec) {
@@ -462,22 +818,41 @@
       badge.dataset.state = agent.state;
       document.body.dataset.agentState = agent.state;
     }
-    const calls = [...view.calls.values()].filter(mine)
-      .sort((a, b) => (SD.parseTime(a.enqueued_at) || 0) - (SD.parseTime(b.enqueued_at) || 0));
-    const offers = calls.filter(isOffer), worked = calls.filter((c) => !isOffer(c));
+    const calls = [...view.calls.values()].filter(mine).sort(byArrival);
+    const popovers = calls.filter((c) => isOffer(c) || isConsultRequest(c));
+    const offers = popovers.filter(isOffer);
+    const worked = calls.filter((c) => !popovers.includes(c));
     if (view.ended && !view.calls.has(view.ended.id)) worked.push(view.ended);
 
     // the agent is told it is ringing a moment before the contact's details arrive
-    const connecting = agent && agent.state === "ringing" && offers.length === 0 && worked.length === 0;
-    offersBox.replaceChildren(...offers.map(renderOffer), ...(connecting ? [connectingCard] : [])); // earliest on top
-    for (const id of [...offerNodes.keys()]) if (!offers.some((c) => c.id === id)) offerNodes.delete(id);
-    offersBox.hidden = offers.length === 0 && !connecting;
+    const connecting = !!agent && agent.state === "ringing" && (agent.call_id
+      ? !view.calls.has(agent.call_id) : popovers.length === 0 && worked.length === 0);
+    const now = Date.now();
+    for (const call of popovers) if (!offerSeen.has(call.id)) offerSeen.set(call.id, now);
+    for (const id of [...offerSeen.keys()]) if (!popovers.some((c) => c.id === id)) offerSeen.delete(id);
+    // earliest on top; past five, the first five and how many there are
+    const shown = popovers.slice(0, MAX_SHOWN_OFFERS);
+    const cards = shown.map((c) => (isOffer(c) ? renderOffer(c) : renderConsultRequest(c)));
+    cards.forEach((card, i) => card.classList.toggle("offer-compact", i > 0 && card.dataset.type === "offer"));
+    syncChildren(offersList, [...cards, ...(connecting ? [connectingCard] : [])]);
+    for (const id of [...offerNodes.keys()]) if (!shown.some((c) => c.id === id)) offerNodes.delete(id);
+    offersBox.hidden = shown.length === 0 && !connecting;
+    const many = popovers.length > 1;
+    $("offers-head").hidden = !many;
+    $("offers-count").textContent = popovers.length > MAX_SHOWN_OFFERS
+      ? `1–${MAX_SHOWN_OFFERS} of ${popovers.length}` : many ? `${popovers.length} contact requests` : "";
+    acceptAll.hidden = offers.length < 2;
+    acceptAll.disabled = document.body.classList.contains("offline") || busy(acceptAll) ||
+      !offers.some((c) => allows(c, "accept"));
 
-    callsBox.replaceChildren(...worked.map(renderCall));
+    syncChildren(callsBox, worked.map(renderCall));
     for (const id of [...callNodes.keys()]) if (!worked.some((c) => c.id === id)) callNodes.delete(id);
     empty.hidden = worked.length > 0;
     $("interaction-hint").hidden = !agent || !["logged_out", "idle", "rona"].includes(agent.state);
-    $("rona").hidden = !(agent && agent.state === "rona");
+    const rona = $("rona"), ronaNow = !!agent && agent.state === "rona";
+    if (ronaNow && rona.hidden) setTimeout(() => $("rona-available").focus(), 0); // an alertdialog takes the focus
+    rona.hidden = !ronaNow;
+    for (const b of rona.querySelectorAll("button")) b.disabled = document.body.classList.contains("offline") || busy(b);
     const offline = document.body.classList.contains("offline");
     apply.disabled = offline || busy(apply);
     // a new call: only with no call at all, and from Available or Idle (the controller refuses the rest)
@@ -494,7 +869,7 @@
     if (view.agent) since.textContent = SD.duration(SD.since(view.agent.since));
     for (const [id, node] of offerNodes) {
       const call = view.calls.get(id);
-      if (call) node.querySelector(".f-waited").textContent = SD.duration(SD.since(call.enqueued_at));
+      if (call) tickOffer(node, call);
     }
     for (const [id, node] of callNodes) {
       const call = current(id);
@@ -523,6 +898,11 @@
     },
     agent_state(data) {
       view.agent = data;
+      if (data.state !== "ringing") {
+        // nothing rings for an agent who is not ringing: an offer that failed (ring-no-answer,
+        // a refused phone) or was withdrawn is over even when no call_ended comes for it
+        for (const [id, call] of view.calls) if (mine(call) && (isOffer(call) || isConsultRequest(call))) view.calls.delete(id);
+      }
       if (view.agent.state !== "wrap_up") view.ended = null;
       reflectSelection(view.agent);
       render();
@@ -543,6 +923,7 @@
       }
       render();
     },
+    connect() { render(); },
     disconnect() { render(); },
   });
 })();

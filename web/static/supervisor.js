@@ -37,19 +37,65 @@
     refreshTimer = setTimeout(() => { refreshTimer = null; if (socket) socket.emit("supervisor_refresh"); }, 300);
   }
 
+  // ---- the last hour: read from the database, again every 30 s and soon after calls change ----
+  const activityBody = document.querySelector("#activity-table tbody");
+  const queuePick = document.getElementById("activity-queue");
+  let activitySoon = null, activityLoading = false, activityAgain = false;
+
+  async function loadActivity() {
+    if (activityLoading) { activityAgain = true; return; } // once more when this one is done
+    activityLoading = true;
+    const queue = queuePick.value;
+    const result = await SD.api("GET", "/api/supervisor/activity" + (queue ? "?queue=" + encodeURIComponent(queue) : ""));
+    activityLoading = false;
+    if (activityAgain) { activityAgain = false; loadActivity(); return; }
+    const error = document.getElementById("activity-error");
+    error.hidden = result.ok;
+    if (!result.ok) { error.textContent = result.data.error; return; }
+    SDChart.activity(document.getElementById("activity-chart"), result.data);
+    activityBody.replaceChildren(...result.data.buckets.map((b) => SD.el("tr", { dataset: { start: b.start } },
+      SD.el("td", {}, new Date(SD.parseTime(b.start)).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })),
+      SD.el("td", { class: "num f-offered" }, b.offered),
+      SD.el("td", { class: "num f-answered" }, b.answered),
+      SD.el("td", { class: "num f-abandoned" }, b.abandoned),
+      SD.el("td", { class: "num f-waiting" }, b.waiting),
+      SD.el("td", { class: "num f-avg-wait" }, SD.duration(b.avg_wait)),
+      SD.el("td", { class: "num f-max-wait" }, SD.duration(b.max_wait)))));
+    document.getElementById("activity-updated").textContent =
+      "Updated " + new Date().toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  }
+
+  function activityAfterCalls() {
+    if (activitySoon) return;
+    activitySoon = setTimeout(() => { activitySoon = null; loadActivity(); }, 2000);
+  }
+  queuePick.addEventListener("change", loadActivity);
+  loadActivity();
+  setInterval(loadActivity, 30000);
+
+  function fillQueuePick() {
+    const known = new Set([...queuePick.options].map((o) => o.value));
+    for (const q of view.queues) {
+      if (!known.has(q.name)) queuePick.append(SD.el("option", { value: q.name }, q.label || q.name));
+    }
+  }
+
   socket = SD.connect({
     supervisor_snapshot(data) {
       view.agents = new Map(data.agents.map((a) => [a.id, a]));
       view.queues = data.queues;
       view.queuesAt = Date.now();
+      fillQueuePick();
       render();
+      activityAfterCalls(); // also after a reconnect: what happened meanwhile
     },
     agent_state(agent) {
       view.agents.set(agent.id, agent);
       render();
     },
-    call: refreshSoon,
-    call_ended: refreshSoon,
+    // a call's change is also a change of the hour's figures (an arrival, an answer, a hang-up)
+    call() { refreshSoon(); activityAfterCalls(); },
+    call_ended() { refreshSoon(); activityAfterCalls(); },
     queues(data) {
       view.queues = data.queues || data;
       view.queuesAt = Date.now();

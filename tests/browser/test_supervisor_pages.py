@@ -1,0 +1,159 @@
+"""The supervisor page's last hour and the recordings page, in headless Chromium against
+`switchdesk demo` (one demo for the module; calls placed through the simulator)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from .conftest import DemoServer, sign_in
+from .stack import SALES_DID, SUPPORT_DID, call_pane, customer_calls, expect, settle, sim, signed_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, request):
+    server = DemoServer(tmp_path_factory.mktemp("demo"), call_interval=0, sim_http=True)
+    try:
+        server.wait_ready()
+        yield server
+    finally:
+        server.stop()
+        if request.session.testsfailed:
+            print("\n--- switchdesk demo output (tail) ---\n" + server.log_tail(200))
+
+
+@pytest.fixture(autouse=True)
+def at_rest(demo):
+    yield
+    settle(demo)
+
+
+def supervisor(new_page, path: str = "/supervisor/"):
+    page = new_page()
+    page.on("pageerror", lambda exc: print(f"[sam page error] {exc}"))
+    sign_in(page, "sam")
+    if path != "/supervisor/":
+        page.goto(path)
+    return page
+
+
+def figures(page) -> dict[str, int]:
+    """The last hour's totals, from the chart's table of figures."""
+    return page.evaluate("""() => {
+        const sum = (cls) => [...document.querySelectorAll(`#activity-table td.${cls}`)]
+            .reduce((s, td) => s + Number(td.textContent), 0);
+        return {offered: sum("f-offered"), answered: sum("f-answered"), abandoned: sum("f-abandoned"),
+                waiting: sum("f-waiting")};
+    }""")
+
+
+def test_the_last_hour_counts_answered_and_abandoned_calls_live(new_page, demo, screenshot):
+    check = expect()
+    sam = supervisor(new_page)
+    check(sam.locator("#connection")).to_have_text("Live")
+    check(sam.locator("#activity-chart svg")).to_be_visible()
+    check(sam.locator("#activity-table tbody tr")).to_have_count(12)  # five minutes each
+    assert figures(sam) == {"offered": 0, "answered": 0, "abandoned": 0, "waiting": 0}
+
+    bob = signed_in(new_page, "bob", "available")
+    customer_calls(demo, SALES_DID, ani="+15550008888")
+    check(call_pane(bob).locator(".call-state")).to_have_text("Connected")
+    waiting = customer_calls(demo, SALES_DID, ani="+15550009999")  # bob is busy: it waits
+    sales = sam.locator('#queues-table tr[data-queue="sales"]')
+    check(sales.locator("td").nth(1)).to_have_text("1")
+    check(sales.locator("td.wait")).to_have_text(re.compile(r"^0:0\d$"))  # the longest wait, counting
+    check(sam.locator('#agents-table tr', has_text="Bob Agent").locator(".badge")).to_have_text("On call")
+    sam.wait_for_timeout(1200)
+    sim(demo, "POST", f"/channels/{waiting}/hangup", {})  # the caller gives up
+    check(sales.locator("td").nth(1)).to_have_text("0")
+
+    expected = {"offered": 2, "answered": 1, "abandoned": 1, "waiting": 0}
+    for _ in range(100):  # the chart follows the calls by itself (a couple of seconds after them)
+        if figures(sam) == expected:
+            break
+        sam.wait_for_timeout(100)
+    assert figures(sam) == expected
+    check(sam.locator("#activity-chart rect.chart-answered")).to_have_count(1)
+    check(sam.locator("#activity-chart rect.chart-abandoned")).to_have_count(1)
+    longest = [t for t in sam.locator("#activity-table td.f-max-wait").all_text_contents() if t != "–"]
+    assert longest and all(re.fullmatch(r"\d+:\d\d", t) for t in longest)
+    assert max(int(t.split(":")[1]) for t in longest) >= 1  # the abandoned caller waited over a second
+    screenshot(sam, "supervisor")
+
+    # the figures of one queue
+    sam.select_option("#activity-queue", "support")
+    check(sam.locator("#activity-chart rect.chart-bar")).to_have_count(0)
+    sam.select_option("#activity-queue", "")
+    check(sam.locator("#activity-chart rect.chart-answered")).to_have_count(1)
+
+
+def test_recordings_search_play_and_tags_on_the_timeline(new_page, demo, screenshot):
+    check = expect()
+    carol = signed_in(new_page, "carol", "available")
+    customer_calls(demo, SUPPORT_DID, ani="+15550007777")
+    call = call_pane(carol)
+    check(call.locator(".call-state")).to_have_text("Connected")
+    call_id = call.get_attribute("data-call-id")
+    recorded = carol.evaluate(f"""async () => {{
+        const path = "/api/calls/{call_id}/recording";
+        const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+        const out = [(await SD.api("POST", path, {{action: "start"}})).status];
+        await wait(1200);
+        out.push((await SD.api("POST", path + "/tags", {{text: "card number read out"}})).status);
+        await wait(1200);
+        out.push((await SD.api("POST", path + "/tags", {{text: "address confirmed"}})).status);
+        await wait(800);
+        out.push((await SD.api("POST", path, {{action: "stop"}})).status);
+        return out;
+    }}""")
+    assert recorded == [200, 201, 201, 200]
+    # agents cannot open the recordings, not even their own
+    assert carol.goto("/recordings/").status == 403
+
+    sam = supervisor(new_page, "/recordings/")
+    rows = sam.locator("#rec-table tbody tr")
+    check(rows).to_have_count(1)
+    sam.fill("#rec-tag", "CARD")
+    sam.click("#rec-search-button")
+    check(rows).to_have_count(1)
+    check(rows.first).to_contain_text("Carol Agent")
+    check(rows.first).to_contain_text("support")
+    check(rows.first).to_contain_text("+15550007777")
+    check(rows.first.locator(".rec-tags")).to_have_text("card number read out · address confirmed")
+    sam.select_option("#rec-agent", "bob")
+    sam.click("#rec-search-button")
+    check(rows).to_have_count(0)
+    check(sam.locator("#rec-count")).to_have_text("No recording matches.")
+    sam.click("#rec-clear")
+    sam.fill("#rec-number", "555 000 7777")
+    sam.press("#rec-number", "Enter")
+    check(rows).to_have_count(1)
+    sam.fill("#rec-from", "2030-01-02")
+    sam.fill("#rec-to", "2030-01-01")
+    sam.click("#rec-search-button")
+    check(sam.locator("#rec-message")).to_have_text("The end date comes before the start date.")
+    sam.fill("#rec-from", "")
+    sam.fill("#rec-to", "")
+
+    rows.first.locator(".act-play").click()
+    player = sam.locator("#player")
+    check(player).to_be_visible()
+    wait = sam.wait_for_function("() => { const a = document.getElementById('player-audio');"
+                                 " return a.readyState >= 1 && a.duration > 2 && a.currentTime > 0; }")
+    assert wait
+    marks = sam.locator("#timeline-marks .timeline-mark")
+    check(marks).to_have_count(2)
+    offsets = [float(marks.nth(i).get_attribute("data-offset")) for i in range(2)]
+    assert 0.8 <= offsets[0] < offsets[1] <= 4, offsets
+    lefts = [float(marks.nth(i).evaluate("n => parseFloat(n.style.left)")) for i in range(2)]
+    assert 0 < lefts[0] < lefts[1] < 100, lefts
+    check(marks.nth(1)).to_have_attribute("title", re.compile(r"^0:0\d — address confirmed$"))
+    check(sam.locator("#player-tags li")).to_have_count(2)
+    sam.evaluate("document.getElementById('player-audio').pause()")
+    marks.nth(1).click()  # a mark seeks to its tag
+    position = sam.evaluate("document.getElementById('player-audio').currentTime")
+    assert abs(position - offsets[1]) < 0.6, (position, offsets)
+    check(sam.locator("#player-message")).to_be_hidden()
+    screenshot(sam, "recordings")
