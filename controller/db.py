@@ -47,9 +47,25 @@ def open_database(url: str) -> peewee.Database:
     # One connection per greenlet, whether or not threading is monkey-patched: with
     # psycogreen a query yields, and two greenlets must never share a connection.
     db._state = _GreenletConnectionState()
+    _use_cooperative_locks(db)
     database.initialize(db)
     log.info("database: %s", _redacted(url))
     return db
+
+
+def _use_cooperative_locks(db: peewee.Database) -> None:
+    """peewee and its pool guard connect/close with ``threading`` locks. With psycogreen a
+    connect yields to other greenlets *while holding* that lock; when threading is not
+    monkey-patched (tests, embedding) a second greenlet then blocks the whole thread on a
+    real lock and nothing ever runs again. gevent's locks make the wait cooperative."""
+    import threading
+
+    import gevent.lock
+
+    db._lock = gevent.lock.RLock()
+    if hasattr(db, "_pool_lock"):
+        db._pool_lock = gevent.lock.RLock()
+        db._pool_available = threading.Condition(db._pool_lock)
 
 
 class _GreenletConnectionState(peewee._ConnectionState, gevent.local.local):

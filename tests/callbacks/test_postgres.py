@@ -6,7 +6,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from . import test_in_queue, test_restart
+from . import test_restart
 
 URL = os.environ.get("TEST_DATABASE_URL")
 
@@ -41,15 +41,10 @@ def settings(settings):
     admin.close()
 
 
-def test_in_queue_callback_on_postgres(sales, live_center, simulator, pushes, signed_in):
+def test_restart_while_dialing_on_postgres(sales, live_center, simulator, settings, people, pushes):
     from controller.db import database
 
     assert "Postgres" in type(database.obj).__name__
-    test_in_queue.test_caller_keeps_place_and_is_called_back_by_the_agent_who_accepts(
-        sales, live_center, simulator, pushes, signed_in)
-
-
-def test_restart_while_dialing_on_postgres(sales, live_center, simulator, settings, people, pushes):
     sales.callback_window_start, sales.callback_window_end, sales.call_delay = "00:00", "24:00", 0
     sales.save()
     live_center.reload_queues()
