@@ -13,7 +13,7 @@ run: install
 	$(VENV)/bin/switchdesk demo
 
 test: install chromium
-	$(VENV)/bin/python -m pytest -q
+	$(VENV)/bin/python -m pytest -q -rs
 
 install: $(INSTALLED)
 

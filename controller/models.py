@@ -42,6 +42,40 @@ class Queue(BaseModel):
     wrapup_reasons = JSONField(default=lambda: ["Resolved", "Follow-up needed", "Wrong number"])
     #: call-data variables: [{name, label, order, editable, secure, channel_variable}] (see controller.calldata)
     variables_spec = JSONField(default=list)
+    # -- queue behaviour and callbacks (docs/callbacks.md) --
+    #: seconds between an agent accepting a callback and the customer being dialed (0-59)
+    call_delay = peewee.IntegerField(default=0, constraints=[peewee.Check("call_delay >= 0 AND call_delay < 60")])
+    #: seconds a caller waits before the failover (0: no limit)
+    max_wait = peewee.IntegerField(default=0)
+    #: where a caller goes after max_wait: ``ivr`` (the callback menu), ``queue:<name>``,
+    #: ``voicemail`` or ``extension:<number>``
+    failover = peewee.CharField(max_length=96, default="ivr")
+    #: announce position and expected wait to waiting callers, every announce_interval seconds
+    announce_position = peewee.BooleanField(default=False)
+    announce_interval = peewee.IntegerField(default=60)
+    #: the key a waiting caller presses to be called back instead ("" : not offered)
+    callback_digit = peewee.CharField(max_length=1, default="")
+    #: open contacts (calls, callbacks offered or being dialed) an agent of this queue may hold at once
+    agent_contact_limit = peewee.IntegerField(default=1)
+    #: the callback's defaults: attempts, seconds between attempts, calling window, time zone
+    callback_max_attempts = peewee.IntegerField(default=3)
+    callback_retry_delay = peewee.IntegerField(default=300)
+    callback_window_start = peewee.CharField(max_length=5, default="08:00")
+    callback_window_end = peewee.CharField(max_length=5, default="21:00")
+    time_zone = peewee.CharField(max_length=64, default="UTC")
+    #: hours a callback stays open before it expires (0: never)
+    callback_expiry_hours = peewee.IntegerField(default=72)
+    #: whether the public callback form may be shown for this queue
+    web_callback_form = peewee.BooleanField(default=False)
+    #: seconds a personal agenda callback waits for its logged-out owner before going to the queue (0: never)
+    agenda_grace = peewee.IntegerField(default=900)
+
+    def save(self, *args, **kwargs):
+        """Refuse settings that cannot work (``controller.queues.check_queue`` says why)."""
+        from .queues import check_queue
+
+        check_queue(self)
+        return super().save(*args, **kwargs)
 
 
 class Agent(BaseModel):
@@ -148,6 +182,103 @@ class ApiToken(BaseModel):
     revoked = peewee.BooleanField(default=False)
 
 
+class Callback(BaseModel):
+    """One promise to call a customer back, whatever asked for it (see docs/callbacks.md).
+
+    ``number`` is E.164 when the number is a public one. ``original_*`` describe the
+    contact that led to the callback and never change; ``contact_id``/``agent``/
+    ``customer_uuid`` are those of the current (or last) attempt. ``enqueued_at`` is the
+    original call's enqueue time: a callback keeps its caller's place in the queue.
+    ``dedupe_key`` is set while the callback is open (unique), so a second request for
+    the same number and queue updates it instead of adding one.
+    """
+
+    kind = peewee.CharField(max_length=16)  # in_queue ivr web agent_initiated abandoned personal global
+    status = peewee.CharField(max_length=16, default="pending", index=True)
+    status_reason = peewee.CharField(max_length=128, default="")
+    #: who makes the call when it is due: queue (routing), owner (a reminder), campaign, manual (Missed calls)
+    launch = peewee.CharField(max_length=16, default="queue")
+    number = peewee.CharField(max_length=32)
+    name = peewee.CharField(max_length=128, default="")
+    note = peewee.CharField(max_length=256, default="")
+    caller_id = peewee.CharField(max_length=32, default="")
+    queue = peewee.ForeignKeyField(Queue, null=True, backref="callbacks", on_delete="SET NULL")
+    owner = peewee.ForeignKeyField(Agent, null=True, backref="agenda", on_delete="SET NULL")
+    original_contact_id = peewee.CharField(max_length=36, null=True, index=True)
+    original_ani = peewee.CharField(max_length=32, default="")
+    original_dnis = peewee.CharField(max_length=32, default="")
+    priority = peewee.IntegerField(default=0)
+    enqueued_at = peewee.DateTimeField(default=utcnow)
+    due_at = peewee.DateTimeField(default=utcnow)
+    time_zone = peewee.CharField(max_length=64, default="UTC")
+    window_start = peewee.CharField(max_length=5, default="00:00")
+    window_end = peewee.CharField(max_length=5, default="24:00")
+    attempts = peewee.IntegerField(default=0)
+    max_attempts = peewee.IntegerField(default=3)
+    retry_delay = peewee.IntegerField(default=300)
+    expires_at = peewee.DateTimeField(null=True)
+    dedupe_key = peewee.CharField(max_length=96, null=True, unique=True)
+    #: the agent it is offered to / dialed for, the attempt's interaction and customer leg
+    agent = peewee.ForeignKeyField(Agent, null=True, backref="+", on_delete="SET NULL")
+    contact_id = peewee.CharField(max_length=36, null=True)
+    customer_uuid = peewee.CharField(max_length=64, null=True)
+    #: which controller process holds it (offered/dialing/connected) and until when
+    claimed_by = peewee.CharField(max_length=96, null=True)
+    lease_until = peewee.DateTimeField(null=True)
+    message_path = peewee.CharField(max_length=255, null=True)
+    notified = peewee.BooleanField(default=False)
+    created_at = peewee.DateTimeField(default=utcnow)
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("status", "launch", "due_at"), False), (("status", "lease_until"), False),
+                   (("status", "expires_at"), False))
+
+
+class CallbackEvent(BaseModel):
+    """A callback's history: every status change (and updates), who or what caused it."""
+
+    callback = peewee.ForeignKeyField(Callback, backref="history", on_delete="CASCADE")
+    at = peewee.DateTimeField(default=utcnow)
+    source = peewee.CharField(max_length=16)
+    trigger = peewee.CharField(max_length=32)
+    dest = peewee.CharField(max_length=16)
+    reason = peewee.CharField(max_length=128, default="")
+    agent = peewee.ForeignKeyField(Agent, null=True, backref="+", on_delete="SET NULL")
+    instance = peewee.CharField(max_length=96, default="")
+
+
+class Campaign(BaseModel):
+    """An outbound dialer campaign: its contacts are dialed progressively for the agents of ``queue``."""
+
+    queue = peewee.ForeignKeyField(Queue, unique=True, backref="campaign", on_delete="CASCADE")
+    active = peewee.BooleanField(default=False)
+    #: progressive: at most one customer call per available agent
+    pacing = peewee.CharField(max_length=16, default="progressive")
+    max_attempts = peewee.IntegerField(default=3)
+    retry_delay = peewee.IntegerField(default=600)
+    dispositions = JSONField(default=lambda: ["Sale", "Not interested", "Call back", "Wrong number"])
+
+
+class CampaignContact(BaseModel):
+    """One customer in a campaign's list. ``status``: ready, dialing, done, scheduled (a callback)."""
+
+    campaign = peewee.ForeignKeyField(Campaign, backref="contacts", on_delete="CASCADE")
+    number = peewee.CharField(max_length=32)
+    name = peewee.CharField(max_length=128, default="")
+    status = peewee.CharField(max_length=16, default="ready", index=True)
+    priority = peewee.IntegerField(default=0)
+    attempts = peewee.IntegerField(default=0)
+    next_at = peewee.DateTimeField(default=utcnow)
+    disposition = peewee.CharField(max_length=64, default="")
+    callback = peewee.ForeignKeyField(Callback, null=True, backref="+", on_delete="SET NULL")
+    contact_id = peewee.CharField(max_length=36, null=True)
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("campaign", "number"), True),)
+
+
 class IvrVersion(BaseModel):
     """One saved IVR configuration: the text of every file switchdesk manages in
     FreeSWITCH's configuration folder (``ivr_menus/<menu>.xml``, ``dialplan/switchdesk.xml``).
@@ -205,4 +336,5 @@ class CallDataAudit(BaseModel):
 
 
 ALL_MODELS = [Queue, Agent, AgentQueue, Interaction, InteractionEvent, Recording, RecordingTag, ApiToken,
-              IvrVersion, IvrPublication, CallDataValue, CallDataAudit]
+              IvrVersion, IvrPublication, CallDataValue, CallDataAudit,
+              Callback, CallbackEvent, Campaign, CampaignContact]

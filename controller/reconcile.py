@@ -53,7 +53,7 @@ def reconcile_channels(cc: "ContactCenter") -> None:
         else:
             finished.append(call.id)
             cc.dispatcher.submit(key, lambda k=key, c=call: _finish(cc, k, c))
-    known = set(cc.leg_keys)
+    known = set(cc.leg_keys) | set(cc._goodbye)  # _goodbye: callback requests being thanked
     for uuid, row in live.items():
         if uuid in known or row.get("direction") != "inbound" or row.get("application") != "park":
             continue

@@ -9,6 +9,11 @@ log = logging.getLogger(__name__)
 
 #: (name, label, DID)
 DEMO_QUEUES = [("sales", "Sales", "8005550100"), ("support", "Support", "8005550200")]
+#: callbacks in the demo queues (docs/callbacks.md): press 1 while waiting, the max-wait menu
+#: after 2 minutes, announcements every minute, a public form at /callback-form/<queue>
+DEMO_QUEUE_CALLBACKS = {"callback_digit": "1", "call_delay": 3, "max_wait": 120, "failover": "ivr",
+                        "announce_position": True, "announce_interval": 60, "web_callback_form": True,
+                        "callback_window_start": "00:00", "callback_window_end": "24:00"}
 #: call data per queue (``Queue.variables_spec``, see controller/calldata.py)
 DEMO_VARIABLES = {
     "sales": [
@@ -49,7 +54,7 @@ def seed_demo() -> list[tuple[str, str, str]]:
     queues = {}
     for name, label, _did in DEMO_QUEUES:
         queue, _ = Queue.get_or_create(name=name, defaults={"label": label, "ring_timeout": 15,
-                                                           "wrapup_seconds": 20})
+                                                           "wrapup_seconds": 20, **DEMO_QUEUE_CALLBACKS})
         if not queue.variables_spec and DEMO_VARIABLES.get(name):
             # a spec someone changed is theirs: only an empty one gets the demo variables
             queue.variables_spec = DEMO_VARIABLES[name]

@@ -24,13 +24,15 @@ from .calls.errors import BadInput, BadTarget, NotYourCall, SwitchRefused, Targe
 from .calls.outbound import OutboundCalls
 from .calls.recording import RecordingControl
 from .calls.store import insert_interaction
+from .callbacks.service import CallbackControl
 from .config import Settings
 from .db import release_connection
 from .dispatch import OrderedDispatcher
 from .esl import EslClient, EslError, Job
 from .events import Event
 from .machine import InvalidAction
-from .models import Agent, AgentQueue, Interaction, Queue, utcnow
+from .models import Agent, Interaction, Queue, utcnow
+from .queues import Routing
 from .reconcile import reconcile_channels
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ Push = Callable[[str, str, dict], None]
 __all__ = ["ContactCenter", "NotYourCall", "UnknownCall", "TargetUnavailable", "BadInput", "BadTarget", "SwitchRefused"]
 
 
-class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData):
+class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Routing, CallbackControl):
     """One per process: owns the ESL client, the call and agent machines and routing.
 
     :param settings: see :mod:`controller.config`
@@ -65,14 +67,17 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData):
                              command_timeout=settings.command_timeout,
                              heartbeat_timeout=settings.heartbeat_timeout,
                              reconnect_max_delay=settings.reconnect_max_delay)
+        self.init_callbacks()
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
         self._load_agents()
         self._load_calls()
+        self.start_callbacks()  # before the first reconciliation: callback calls being dialed are adopted
         self.esl.start()
 
     def stop(self) -> None:
+        self.stop_callbacks()
         self.esl.stop()
         for timer in self._timers.values():
             timer.kill()
@@ -167,6 +172,7 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData):
     def _on_connect(self) -> None:
         try:
             reconcile_channels(self)
+            self.callbacks_reconnected()
         finally:
             release_connection()
 
@@ -174,6 +180,8 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData):
         name = event.name
         call = self.calls.get(key)
         if call is None:
+            if self.untracked_event(event):
+                return
             if name == "CHANNEL_PARK" and event.get("Call-Direction") == "inbound" and event.variable("cc_queue"):
                 self.enqueue_inbound(event.uuid, event.variable("cc_queue"),
                                      ani=event.get("Caller-Caller-ID-Number", ""),
@@ -185,6 +193,9 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData):
             return
         if name == "CHANNEL_ANSWER":
             leg.answered = True
+            self.callback_leg_answered(call, leg)
+        elif name in ("DTMF", "CHANNEL_EXECUTE_COMPLETE"):
+            self.callback_channel_event(call, leg, event)
         elif name == "CHANNEL_BRIDGE":
             if call.state == "offering" and leg.role in ("customer", "agent"):
                 self._connected(call)
@@ -197,6 +208,8 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData):
     # -- queue and offers --------------------------------------------------------------
     def enqueue_inbound(self, uuid: str, queue_name: str, *, ani: str, dnis: str,
                         lookup: Callable[[str], str | None] | None = None) -> CallMachine | None:
+        if uuid in self.calls:  # its CHANNEL_PARK and the start-up reconciliation both saw it
+            return self.calls[uuid]
         queue = self.queue(queue_name)
         if queue is None:
             log.error("inbound call %s names unknown queue %r; leaving it parked", uuid, queue_name)
@@ -211,6 +224,7 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData):
         call.fire("enqueue")
         self._keep_on_bridge_end(uuid)
         self._play_hold_music(uuid, queue)
+        self.start_queue_timers(call, queue)
         self._push_call(call)
         self.request_routing()
         return call
@@ -232,30 +246,8 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData):
         self.dispatcher.submit(ROUTER, self._route)
 
     def _route(self) -> None:
-        """Offer waiting calls to the longest-idle available agents of their queues."""
-        waiting = sorted((c for c in self.calls.values() if c.state == "queued"),
-                         key=lambda c: (-c.record.priority, c.record.enqueued_at))
-        if not waiting:
-            return
-        available = {aid: m for aid, m in self.agents.items() if m.state == "available" and not m.call_id}
-        if not available:
-            return
-        members: dict[int, set[int]] = {}
-        for row in AgentQueue.select(AgentQueue.agent, AgentQueue.queue).where(
-                AgentQueue.agent.in_(list(available))):
-            members.setdefault(row.queue_id, set()).add(row.agent_id)
-        for call in waiting:
-            candidates = [available[a] for a in members.get(call.record.queue_id, ()) if a in available]
-            if not candidates:
-                continue
-            agent = min(candidates, key=lambda m: m.agent.idle_since)
-            del available[agent.agent.id]
-            if agent.state != "available" or agent.call_id:
-                continue  # taken by a transfer or consultation meanwhile
-            agent.take_offer()
-            agent.call_id = call.id
-            self._push_agent(agent)
-            self.dispatcher.submit(self._key_of(call), lambda c=call, a=agent: self._offer(c, a))
+        """Offer waiting calls and due callbacks to the best available agents (controller/queues.py)."""
+        self.route_contacts()
 
     def _key_of(self, call: CallMachine) -> str:
         return call.key
@@ -409,6 +401,7 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData):
         self.request_routing()
 
     def _end(self, key: str, call: CallMachine, trigger: str, reason: str) -> None:
+        self.before_end(call, trigger, reason)  # callbacks: abandoned calls, callback attempts
         call.record.ended_at = utcnow()
         call.record.end_reason = reason[:64]
         call.fire(trigger)

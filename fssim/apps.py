@@ -292,6 +292,18 @@ def _break_pagd(switch, channel, app, reason):
     return "_none_"
 
 
+def _record(switch, channel, app):
+    from fssim import recording
+    recording.start_app(switch, channel, app)
+    return None
+
+
+def _break_record(switch, channel, app, reason):
+    from fssim import recording
+    recording.break_app(switch, channel, app)
+    return "_none_"
+
+
 def _att_xfer(switch, channel, app):
     from fssim import attxfer
     attxfer.start(switch, channel, app)
@@ -358,12 +370,12 @@ HANDLERS = {
     "endless_playback": _endless_playback, "echo": _echo, "hangup": _hangup, "sleep": _sleep,
     "bridge": _bridge_app, "conference": _conference, "record_session": _record_session,
     "play_and_get_digits": _play_and_get_digits, "att_xfer": _att_xfer, "transfer": _transfer,
-    "ivr": _ivr, "voicemail": _voicemail,
+    "record": _record, "ivr": _ivr, "voicemail": _voicemail,
 }
 
 BREAKERS = {
     "park": _break_park, "playback": _break_playback, "endless_playback": _break_playback,
     "bridge": _break_bridge_app, "conference": _break_conference,
-    "play_and_get_digits": _break_pagd, "att_xfer": _break_att_xfer, "ivr": _break_ivr,
-    "voicemail": _break_voicemail,
+    "play_and_get_digits": _break_pagd, "att_xfer": _break_att_xfer, "record": _break_record,
+    "ivr": _break_ivr, "voicemail": _break_voicemail,
 }

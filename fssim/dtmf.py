@@ -20,6 +20,10 @@ def receive(switch, channel, digits, source="APP"):
             if app.name == "play_and_get_digits" and not app.done:
                 _pagd_digit(switch, channel, app, digit)
                 consumed = True
+            elif app.name == "record" and not app.done:
+                from fssim import recording
+                recording.app_digit(switch, channel, app, digit)
+                consumed = True
             elif app.name == "ivr" and not app.done:
                 from fssim import ivr
                 ivr.digit(switch, channel, app, digit)

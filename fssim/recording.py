@@ -140,3 +140,54 @@ def uuid_record(switch, args):
         rec.set_mode(modes[action][0])
         return OK
     return USAGE
+
+
+# -- the ``record`` application (a caller leaving a message) ------------------------------------
+# record <path> [<time limit seconds>] [<silence threshold>] [<silence hits>]
+# Ends on a DTMF digit of ``playback_terminators`` (FreeSWITCH's default ``*``; ``none``: no
+# digit ends it), at the time limit, or when the leg hangs up: RECORD_START, RECORD_STOP, then
+# CHANNEL_EXECUTE_COMPLETE (``playback_terminator_used`` names the digit).
+
+def start_app(switch, channel, app):
+    from fssim import apps
+    words = app.data.split()
+    if not words:
+        switch.later(channel, 0, apps.complete, switch, channel, app, "_none_")
+        return
+    path = words[0]
+    if not os.path.isabs(path):
+        path = os.path.join(switch.recordings_dir, path)
+    if not start(switch, channel, path):
+        switch.later(channel, 0, apps.complete, switch, channel, app, "_none_")
+        return
+    app.state["rec"] = _find(channel, path)
+    app.state["terminators"] = channel.variables.get("playback_terminators", "*")
+    try:
+        limit = float(words[1]) if len(words) > 1 else 0.0
+    except ValueError:
+        limit = 0.0
+    if limit > 0:
+        app.timer = switch.later(channel, limit, app_finished, switch, channel, app, "success-maxtime")
+
+
+def app_digit(switch, channel, app, digit):
+    terminators = app.state.get("terminators", "*")
+    if terminators != "none" and digit in terminators:
+        channel.variables["playback_terminator_used"] = digit
+        app_finished(switch, channel, app, "success-terminated")
+
+
+def app_finished(switch, channel, app, cause):
+    from fssim import apps
+    if app.done or not channel.alive:
+        return
+    rec = app.state.get("rec")
+    if rec is not None and rec.active:
+        stop(switch, channel, rec, cause)
+    apps.complete(switch, channel, app, "_none_")
+
+
+def break_app(switch, channel, app):
+    rec = app.state.get("rec")
+    if rec is not None and rec.active:
+        stop(switch, channel, rec, "success-maxtime")

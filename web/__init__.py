@@ -19,7 +19,7 @@ from controller.db import release_connection
 from flask import Flask
 from flask_socketio import SocketIO
 
-from . import admin, agent, api, auth, calls_api, openapi, realtime, recordings, supervisor
+from . import admin, agent, api, auth, callbacks_api, calls_api, openapi, realtime, recordings, supervisor
 from .jsonio import SocketJson, json_default
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ def create_app(cc: Any, settings: Any, *, secret_key_file: str = DEFAULT_SECRET_
     app.register_blueprint(supervisor.bp)
     app.register_blueprint(recordings.bp)
     app.register_blueprint(api.bp)
+    callbacks_api.init_app(app, settings)
     app.register_blueprint(admin.bp)
     app.register_blueprint(admin.api_bp)
     openapi.init_app(app)

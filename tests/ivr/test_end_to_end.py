@@ -39,7 +39,9 @@ def test_the_callback_choice_reaches_the_controller_with_the_callers_number(cent
     uuid = simulator.customer_call("8005550300", ani="5550143")
     wait_hears_greeting(simulator, uuid)
     simulator.send_dtmf(uuid, "3")
-    pushes.wait_for(lambda room, event, payload: event == "call" and payload.get("state") == "queued")
+    # the controller turns it into an IVR callback for the caller's number (docs/callbacks.md)
+    _room, _event, callback = pushes.wait_for(lambda room, event, payload: event == "callback")
+    assert (callback["kind"], callback["number"], callback["queue"]) == ("ivr", "5550143", "sales")
     variables = simulator.switch.get(uuid).variables
     assert (variables["cc_callback"], variables["cc_callback_number"], variables["cc_queue"]) == (
         "ivr", "5550143", "sales")
