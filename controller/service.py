@@ -490,6 +490,8 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
                 result.set_exception(exc)
 
         self.dispatcher.submit(call.key, run)
+        # the request's pooled connection is not needed while the call's queue works
+        release_connection()
         try:
             return result.get(timeout=self.settings.command_timeout * 3)
         except gevent.Timeout as exc:
