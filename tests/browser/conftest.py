@@ -5,6 +5,7 @@ in one gevent process); the tests reach it only over HTTP and Socket.IO, as a br
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -91,10 +92,10 @@ class DemoServer:
                 self.process.wait(5)
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory, request):
-    """The demo stack; customers call every 2 s and stay on the line."""
-    server = DemoServer(tmp_path_factory.mktemp("demo"), call_interval=2.0)
+@contextlib.contextmanager
+def running_demo(workdir: Path, request, **options):
+    """A started :class:`DemoServer`, stopped afterwards; its log tail is printed when tests failed."""
+    server = DemoServer(workdir, **options)
     try:
         server.wait_ready()
         yield server
@@ -102,6 +103,13 @@ def demo(tmp_path_factory, request):
         server.stop()
         if request.session.testsfailed:
             print("\n--- switchdesk demo output (tail) ---\n" + server.log_tail(200))
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory, request):
+    """The demo stack; customers call every 2 s and stay on the line."""
+    with running_demo(tmp_path_factory.mktemp("demo"), request, call_interval=2.0) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

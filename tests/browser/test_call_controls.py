@@ -12,7 +12,7 @@ import sqlite3
 
 import pytest
 
-from .conftest import DemoServer
+from .conftest import running_demo
 from .stack import (SALES_DID, SUPPORT_DID, call_pane, channels, customer_calls, expect, hears, phone_leg, settle,
                     sim, signed_in, wait_for)
 
@@ -22,14 +22,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, request):
     """One demo for the module, with no customers unless a test places them."""
-    server = DemoServer(tmp_path_factory.mktemp("demo"), call_interval=0, sim_http=True)
-    try:
-        server.wait_ready()
+    with running_demo(tmp_path_factory.mktemp("demo"), request, call_interval=0, sim_http=True) as server:
         yield server
-    finally:
-        server.stop()
-        if request.session.testsfailed:
-            print("\n--- switchdesk demo output (tail) ---\n" + server.log_tail(200))
 
 
 @pytest.fixture(autouse=True)

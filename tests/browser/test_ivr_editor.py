@@ -7,57 +7,19 @@ syntax error.
 """
 from __future__ import annotations
 
-import json
-import time
-import urllib.request
-
 import pytest
 
-from .conftest import DemoServer, sign_in
+from .conftest import running_demo, sign_in
+from .stack import channels, expect, sim, wait_for
 
 pytestmark = pytest.mark.browser
-
-
-def expect():
-    from playwright.sync_api import expect as playwright_expect
-
-    return playwright_expect
 
 
 @pytest.fixture
 def demo(tmp_path_factory, request):
     """A demo of its own (the test publishes into its folder); no customers unless placed."""
-    server = DemoServer(tmp_path_factory.mktemp("demo-ivr"), call_interval=0, sim_http=True)
-    try:
-        server.wait_ready()
+    with running_demo(tmp_path_factory.mktemp("demo-ivr"), request, call_interval=0, sim_http=True) as server:
         yield server
-    finally:
-        server.stop()
-        if request.session.testsfailed:
-            print("\n--- switchdesk demo output (tail) ---\n" + server.log_tail(200))
-
-
-def sim(demo, method: str, path: str, body: dict | None = None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(demo.sim_url + path, data=data, method=method,
-                                 headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as response:
-        return json.loads(response.read() or b"null")
-
-
-def channel(demo, uuid: str) -> dict | None:
-    return next((c for c in sim(demo, "GET", "/channels") if c["uuid"] == uuid), None)
-
-
-def wait_for(what, predicate, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for: {what}")
-        time.sleep(0.1)
 
 
 def entry_row(page, keys: str):
@@ -113,9 +75,10 @@ def test_an_admin_fixes_a_menu_publishes_it_and_a_caller_hears_it(new_page, demo
     # a caller hears the new menu, presses 1 and lands in the support queue
     uuid = sim(demo, "POST", "/calls", {"did": "8005550300", "ani": "+15550002222"})["uuid"]
     wait_for("the caller hears the new greeting",
-             lambda: (channel(demo, uuid) or {}).get("hears") == "playback:ivr/ivr-welcome.wav")
+             lambda: channels(demo).get(uuid, {}).get("hears") == "playback:ivr/ivr-welcome.wav", timeout=15.0)
     sim(demo, "POST", f"/channels/{uuid}/dtmf", {"digits": "1"})
-    wait_for("the caller is parked for the controller", lambda: (channel(demo, uuid) or {}).get("application") == "park")
+    wait_for("the caller is parked for the controller",
+             lambda: channels(demo).get(uuid, {}).get("application") == "park", timeout=15.0)
     # the supervisor sees the call waiting in support
     supervisor = new_page()
     sign_in(supervisor, "sam")
@@ -128,7 +91,8 @@ def test_an_admin_fixes_a_menu_publishes_it_and_a_caller_hears_it(new_page, demo
     check(page.locator("#versions li[data-number='1'] .live-badge")).to_have_text("Live")
     uuid = sim(demo, "POST", "/calls", {"did": "8005550300", "ani": "+15550003333"})["uuid"]
     wait_for("the caller hears the old greeting",
-             lambda: (channel(demo, uuid) or {}).get("hears") == "playback:ivr/ivr-thank_you_for_calling.wav")
+             lambda: channels(demo).get(uuid, {}).get("hears") == "playback:ivr/ivr-thank_you_for_calling.wav",
+             timeout=15.0)
     sim(demo, "POST", f"/channels/{uuid}/hangup", {})
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from .conftest import DemoServer, sign_in
+from .conftest import running_demo, sign_in
 from .stack import SALES_DID, SUPPORT_DID, call_pane, customer_calls, expect, settle, sim, signed_in
 
 pytestmark = pytest.mark.browser
@@ -14,14 +14,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, request):
-    server = DemoServer(tmp_path_factory.mktemp("demo"), call_interval=0, sim_http=True)
-    try:
-        server.wait_ready()
+    with running_demo(tmp_path_factory.mktemp("demo"), request, call_interval=0, sim_http=True) as server:
         yield server
-    finally:
-        server.stop()
-        if request.session.testsfailed:
-            print("\n--- switchdesk demo output (tail) ---\n" + server.log_tail(200))
 
 
 @pytest.fixture(autouse=True)
