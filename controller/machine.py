@@ -53,6 +53,11 @@ class Machine:
         self.state = state
         self.what = what
 
+    @property
+    def state_label(self) -> str:
+        """The current state as a sentence says it ("on a call", "waiting in queue")."""
+        return self.LABELS.get(self.state, self.state.replace("_", " "))
+
     def can(self, trigger: str) -> bool:
         return (trigger, self.state) in self.TRANSITIONS
 
@@ -62,8 +67,7 @@ class Machine:
     def fire(self, trigger: str) -> str:
         dest = self.TRANSITIONS.get((trigger, self.state))
         if dest is None:
-            label = self.LABELS.get(self.state, self.state.replace("_", " "))
-            raise InvalidAction(f"cannot {trigger.replace('_', ' ')}: {self.what} is {label}",
+            raise InvalidAction(f"cannot {trigger.replace('_', ' ')}: {self.what} is {self.state_label}",
                                 state=self.state, trigger=trigger)
         source, self.state = self.state, dest
         log.info("%s: %s -> %s -> %s", self.what, source, trigger, dest)

@@ -388,11 +388,16 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
             self.request_routing()
         self._push_agent(agent)
 
-    def _release_consulted(self, agent: AgentMachine | None, call: CallMachine) -> None:
-        """A consulted (or called) agent leaves the call: no wrap-up, it was not their contact."""
+    def _release_consulted(self, agent: AgentMachine | None, call: CallMachine, *, tell: bool = False) -> None:
+        """A consulted (or called) agent leaves the call: no wrap-up, it was not their contact.
+
+        :param tell: push them ``call_ended`` (when the call itself goes on without them)
+        """
         if agent is None or agent.call_id != call.id:
             return
         agent.call_id = None
+        if tell:
+            self._push(f"agent:{agent.agent.id}", "call_ended", call.as_dict(agent.agent.id))
         if agent.state == "ringing":
             agent.withdraw_offer()
         elif agent.state == "on_call":
@@ -526,7 +531,7 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
 
     def _accept(self, call: CallMachine) -> None:
         if call.state != "offering":
-            raise InvalidAction(f"cannot accept: {call.what} is {call.LABELS.get(call.state, call.state)}",
+            raise InvalidAction(f"cannot accept: {call.what} is {call.state_label}",
                                 state=call.state, trigger="accept")
         self._command(commands.phone_event(self._agent_leg(call).uuid, "talk"))
 

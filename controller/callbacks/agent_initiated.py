@@ -44,7 +44,7 @@ class AgentInitiated:
         def action(call):
             if call.state != "connected":
                 raise InvalidAction(f"cannot prompt for a number: {call.what} is "
-                                    f"{call.LABELS.get(call.state, call.state)}", state=call.state, trigger="prompt")
+                                    f"{call.state_label}", state=call.state, trigger="prompt")
             customer = self._customer_uuid(call)
             if call.id in self._number_prompts:
                 self._command(break_all(customer))  # prompt again: the running one stops first
@@ -99,7 +99,7 @@ class AgentInitiated:
 
         def action(call):
             if call.state != "connected":
-                raise InvalidAction(f"cannot call back: {call.what} is {call.LABELS.get(call.state, call.state)}",
+                raise InvalidAction(f"cannot call back: {call.what} is {call.state_label}",
                                     state=call.state, trigger="call_back")
             if call.id in self._attempts:
                 raise InvalidAction("cannot call back: a callback of this call is being dialed already",

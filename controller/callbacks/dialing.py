@@ -188,7 +188,7 @@ class CallbackDialing:
                                     state=cb.status, trigger="call")
             if agent.state not in ("available", "idle", "ringing") or agent.call_id:
                 raise InvalidAction(f"cannot call back: {agent.what} is "
-                                    f"{agent.LABELS.get(agent.state, agent.state.replace('_', ' '))}",
+                                    f"{agent.state_label}",
                                     state=agent.state, trigger="call")
             if agent.state == "ringing" and self._callback_offers.get(callback_id) != agent_id:
                 raise InvalidAction(f"cannot call back: {agent.what} is being offered a contact", trigger="call")

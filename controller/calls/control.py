@@ -120,7 +120,7 @@ class CallControl:
             machine = self.agent(record.id)
             if machine.state not in REACHABLE or machine.call_id:
                 raise TargetUnavailable(f"{record.name} cannot take a call now: {machine.what} is "
-                                        f"{machine.LABELS.get(machine.state, machine.state.replace('_', ' '))}.",
+                                        f"{machine.state_label}.",
                                         state=machine.state, trigger="transfer")
             return machine
         queue = self.queue(str(target["queue"]))
@@ -177,12 +177,12 @@ class CallControl:
 
     # -- blind transfer ------------------------------------------------------------------
     def transfer(self, call_id: str, agent_id: int | None, target: dict) -> dict:
-        target = _one_target(target)
+        target = one_target(target)
         return self._act_on(call_id, agent_id, lambda call: self._blind_transfer(call, target))
 
     def _blind_transfer(self, call: CallMachine, target: dict) -> None:
         if call.state not in ("connected", "held"):
-            raise InvalidAction(f"cannot transfer: {call.what} is {call.LABELS.get(call.state, call.state)}",
+            raise InvalidAction(f"cannot transfer: {call.what} is {call.state_label}",
                                 state=call.state, trigger="transfer")
         if "number" in target or "extension" in target:
             label, dial_string = self._destination(target)
@@ -261,7 +261,7 @@ class CallControl:
         if call.state != "transferring" or leg is None or not leg.alive:
             return
         if not (job.result or "").startswith("+OK"):
-            self._external_failed(call, uuid, f"the number did not answer ({_cause(job)})")
+            self._external_failed(call, uuid, f"the number did not answer ({job_cause(job)})")
             return
         leg.answered = True
         try:
@@ -288,13 +288,13 @@ class CallControl:
 
     # -- consultation -----------------------------------------------------------------------
     def consult(self, call_id: str, agent_id: int | None, target: dict) -> dict:
-        target = _one_target(target)
+        target = one_target(target)
         return self._act_on(call_id, agent_id, lambda call: self._consult(call, target))
 
     def _consult(self, call: CallMachine, target: dict) -> None:
         if not call.can("consult"):
             call.fire("consult")
-        agent_leg = self._agent_leg(call)
+        self._agent_leg(call)  # refuses a call whose agent leg is gone
         owner = self.agents.get(call.record.agent_id)
         uuid = str(uuidlib.uuid4())
         if "number" in target or "extension" in target:
@@ -337,13 +337,12 @@ class CallControl:
             raise
         log.info("%s: %s consults %s", call.what, owner.what if owner else "agent", consult.label)
         self._push_call(call)
-        del agent_leg
 
     def _consult_answered(self, call: CallMachine, consult: Consult, job: Job) -> None:
         if call.consult is not consult:
             return  # cancelled, or the call ended meanwhile
         if not (job.result or "").startswith("+OK"):
-            log.info("%s: %s did not take the consultation (%s)", call.what, consult.label, _cause(job))
+            log.info("%s: %s did not take the consultation (%s)", call.what, consult.label, job_cause(job))
             self._consult_over(call, consult, back_to_customer=True)
             return
         call.legs[consult.uuid].answered = True
@@ -367,15 +366,8 @@ class CallControl:
         if leg is not None:
             leg.alive = False
         call.consult = None
-        target = self.agents.get(consult.agent_id) if consult.agent_id else None
-        if target is not None and target.call_id == call.id:
-            target.call_id = None
-            if target.state == "ringing":
-                target.withdraw_offer()
-            elif target.state == "on_call":
-                target.release()
-            self._push(f"agent:{target.agent.id}", "call_ended", call.as_dict(target.agent.id))
-            self._push_agent(target)
+        if consult.agent_id:
+            self._release_consulted(self.agents.get(consult.agent_id), call, tell=True)
         if back_to_customer and consult.phase != "held":
             try:
                 self._command(commands.bridge(self._customer_uuid(call), self._agent_leg(call).uuid))
@@ -386,8 +378,6 @@ class CallControl:
         self._push_call(call)
         if live:
             self._kill(consult.uuid)
-        if target is not None and target.state == "available":
-            self.request_routing()
 
     def consult_cancel(self, call_id: str, agent_id: int | None) -> dict:
         return self._act_on(call_id, agent_id, self._consult_cancel)
@@ -400,7 +390,7 @@ class CallControl:
     def _current_consult(self, call: CallMachine, what: str, *, needs_answer: bool) -> Consult:
         consult = call.consult
         if call.state not in ("consulting", "consult_held") or consult is None:
-            raise InvalidAction(f"cannot {what}: {call.what} is {call.LABELS.get(call.state, call.state)}",
+            raise InvalidAction(f"cannot {what}: {call.what} is {call.state_label}",
                                 state=call.state, trigger=what)
         if needs_answer and consult.phase == "ringing":
             raise InvalidAction(f"cannot {what}: {consult.label} has not answered yet",
@@ -486,13 +476,8 @@ class CallControl:
         elif leg.role == "consult" and consult is not None:
             leg.alive = False
             call.consult = None
-            target = self.agents.get(consult.agent_id) if consult.agent_id else None
-            if target is not None and target.call_id == call.id:
-                target.call_id = None
-                target.release()
-                self._push(f"agent:{target.agent.id}", "call_ended", call.as_dict(target.agent.id))
-                self._push_agent(target)
-                self.request_routing()
+            if consult.agent_id:
+                self._release_consulted(self.agents.get(consult.agent_id), call, tell=True)
             call.fire("conference_left")
         else:
             call.fire("conference_left")
@@ -539,16 +524,22 @@ class CallControl:
         return False
 
 
-def _one_target(target) -> dict:
+def one_target(target, kinds=("agent", "queue", "number", "extension"), ask: str = "Say where to") -> dict:
+    """``{kind: value}`` of a target that names exactly one of ``kinds``; BadTarget otherwise."""
     if not isinstance(target, dict):
-        raise BadTarget("Say where to: one of agent, queue or number.")
-    keys = [k for k in ("agent", "queue", "number", "extension") if target.get(k) not in (None, "")]
+        raise BadTarget(f"{ask}: one of {_listed(kinds)}.")
+    keys = [k for k in kinds if target.get(k) not in (None, "")]
     if len(keys) != 1:
-        raise BadTarget("Say where to: exactly one of agent, queue, number or extension.")
+        raise BadTarget(f"{ask}: exactly one of {_listed(kinds)}.")
     return {keys[0]: target[keys[0]]}
 
 
-def _cause(job: Job) -> str:
+def _listed(kinds) -> str:
+    return ", ".join(kinds[:-1]) + " or " + kinds[-1]
+
+
+def job_cause(job: Job) -> str:
+    """Why an originate job did not answer, from its ``-ERR <cause>`` result."""
     result = job.result or ""
     return result[5:].strip() if result.startswith("-ERR") else (result.strip() or "no answer from FreeSWITCH")
 

@@ -13,6 +13,7 @@ from .. import commands
 from ..esl import Job
 from ..machine import InvalidAction
 from ..models import Agent, Interaction
+from .control import job_cause, one_target
 from .errors import BadTarget, SwitchRefused
 from .interaction import CallMachine
 from .store import insert_interaction
@@ -25,15 +26,11 @@ class OutboundCalls:
 
     def place_call(self, agent_id: int, target: dict, queue_name: str | None = None) -> dict:
         """Start an outbound call for ``agent_id``; returns the new call (``dialing``)."""
-        if not isinstance(target, dict):
-            raise BadTarget("Say whom to call: one of number, extension or agent.")
-        keys = [k for k in ("number", "extension", "agent") if target.get(k) not in (None, "")]
-        if len(keys) != 1:
-            raise BadTarget("Say whom to call: exactly one of number, extension or agent.")
+        target = one_target(target, ("number", "extension", "agent"), "Say whom to call")
         agent = self.agent(agent_id)
         if agent.state not in ("available", "idle") or agent.call_id:
             raise InvalidAction(f"cannot place a call: {agent.what} is "
-                                f"{agent.LABELS.get(agent.state, agent.state.replace('_', ' '))}",
+                                f"{agent.state_label}",
                                 state=agent.state, trigger="place_call")
         queue = None
         if queue_name:
@@ -45,14 +42,8 @@ class OutboundCalls:
                     (AgentQueue.agent == agent_id) & (AgentQueue.queue == queue)).exists():
                 raise BadTarget(f"You are not a member of {queue.label or queue.name}; you cannot call for it.")
         peer = None
-        if "number" in target:
-            number, dial_string = self._external(target["number"])
-            dnis = number.e164 or number.digits
-        elif "extension" in target:
-            ext = str(target["extension"]).strip()
-            if not ext.isdigit() or not 2 <= len(ext) <= 8:
-                raise BadTarget("An extension is 2 to 8 digits.")
-            dial_string, dnis = f"user/{ext}", ext
+        if "agent" not in target:
+            dnis, dial_string = self._destination(target)
         else:
             record = Agent.get_or_none(Agent.username == str(target["agent"]))
             if record is None:
@@ -63,7 +54,7 @@ class OutboundCalls:
             if peer.state not in ("available", "idle") or peer.call_id:
                 from .errors import TargetUnavailable
                 raise TargetUnavailable(f"{record.name} cannot take a call now: {peer.what} is "
-                                        f"{peer.LABELS.get(peer.state, peer.state.replace('_', ' '))}.")
+                                        f"{peer.state_label}.")
             dial_string, dnis = self._agent_dial(record), record.extension
         customer_uuid, agent_uuid = str(uuidlib.uuid4()), str(uuidlib.uuid4())
         call_id = str(uuidlib.uuid4())
@@ -113,7 +104,7 @@ class OutboundCalls:
         if call.state != "dialing":
             return
         if not (job.result or "").startswith("+OK"):
-            self._dial_failed(call, f"your phone did not answer ({_cause(job)})")
+            self._dial_failed(call, f"your phone did not answer ({job_cause(job)})")
             return
         call.legs[call.record.agent_uuid].answered = True
         agent = self.agents.get(call.record.agent_id)
@@ -137,7 +128,7 @@ class OutboundCalls:
         if call.state != "dialing":
             return
         if not (job.result or "").startswith("+OK"):
-            self._dial_failed(call, f"no answer ({_cause(job)})")
+            self._dial_failed(call, f"no answer ({job_cause(job)})")
             return
         call.legs[call.record.customer_uuid].answered = True
         try:
@@ -157,7 +148,3 @@ class OutboundCalls:
         log.info("%s: outbound call failed: %s", call.what, why)
         self._end(call.key, call, "dial_failed", why)
 
-
-def _cause(job: Job) -> str:
-    result = job.result or ""
-    return result[5:].strip() if result.startswith("-ERR") else (result.strip() or "no reply")

@@ -153,7 +153,7 @@ _RECORDABLE = ("connected", "held", "consulting", "consult_held", "conference")
 def _refusal(call: CallMachine, action: str) -> str:
     rec = call.recording
     if call.state not in _RECORDABLE:
-        return f"cannot {action} recording: {call.what} is {call.LABELS.get(call.state, call.state)}"
+        return f"cannot {action} recording: {call.what} is {call.state_label}"
     always = bool(call.record.queue_id and call.record.queue.record_always)
     if action in ("start", "stop") and always:
         return f"cannot {action} recording: this queue records every call"
