@@ -90,7 +90,9 @@ class Routing:
         menus = getattr(self, "_menus", {})
         entries: list[tuple[int, object, object]] = []
         for call in self.calls.values():
-            if call.state == "queued" and call.id not in menus:
+            # a call handed to an agent stays ``queued`` until its own dispatcher runs the
+            # offer: it is routed once, not again by every pass in between
+            if call.state == "queued" and call.id not in menus and call.id not in self.being_offered:
                 entries.append((call.record.priority, call.record.enqueued_at, call))
         now = utcnow()
         for cb in store.due(now, ("queue",), limit=max(50, 4 * len(available)), queue_ids=list(members)):
@@ -115,6 +117,7 @@ class Routing:
                 del available[agent.agent.id]
                 agent.take_offer()
                 agent.call_id = entry.id
+                self.being_offered.add(entry.id)
                 self._push_agent(agent)
                 self.dispatcher.submit(self._key_of(entry), lambda c=entry, a=agent: self._offer(c, a))
             elif self.offer_callback(entry, agent):

@@ -59,6 +59,8 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
         self.calls: dict[str, CallMachine] = {}     # dispatch key (first leg uuid) -> call
         self.by_id: dict[str, CallMachine] = {}      # contact id -> call
         self.leg_keys: dict[str, str] = {}           # any leg uuid -> dispatch key
+        #: contact ids routing handed to an agent whose offer has not run yet (still ``queued``)
+        self.being_offered: set[str] = set()
         self.agents: dict[int, AgentMachine] = {}
         self._subscribers: list[Push] = []
         self._timers: dict[int, gevent.Greenlet] = {}
@@ -253,6 +255,7 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
         return call.key
 
     def _offer(self, call: CallMachine, agent: AgentMachine) -> None:
+        self.being_offered.discard(call.id)
         if call.state != "queued":
             agent.call_id = None
             agent.withdraw_offer()
