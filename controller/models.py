@@ -135,6 +135,10 @@ class Interaction(BaseModel):
     end_reason = peewee.CharField(max_length=64, default="")
     wrapup_reason = peewee.CharField(max_length=128, default="")
     variables = JSONField(default=dict)
+    #: what call control has in flight beyond the columns above (the consulted party, an
+    #: external party's leg, the conference room, the called agent), so a restarted
+    #: controller picks the call up whole: see :meth:`controller.calls.CallMachine.control_state`
+    control = JSONField(null=True)
 
 
 class Recording(BaseModel):

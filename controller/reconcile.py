@@ -44,12 +44,17 @@ def reconcile_channels(cc: "ContactCenter") -> None:
         elif call.state == "dialing" and (customer in live or agent_uuid in live or _just_placed(call)):
             # an outbound call whose legs are still being created: its jobs will tell
             adopted.append(call.id)
+        elif call.state == "conference" and any(leg.uuid in live for leg in call.legs.values()):
+            # anyone may leave a conference and leave the others talking
+            adopted.append(call.id)
+            cc.dispatcher.submit(key, lambda c=call, lv=set(live): _legs_gone(cc, c, lv))
         elif customer and customer in live:
             if call.state in AGENT_NEEDED and agent_uuid and agent_uuid not in live:
                 requeued.append(call.id)
                 cc.dispatcher.submit(key, lambda c=call: _requeue(cc, c))
             else:
                 adopted.append(call.id)
+                cc.dispatcher.submit(key, lambda c=call, lv=set(live): _legs_gone(cc, c, lv))
         else:
             finished.append(call.id)
             cc.dispatcher.submit(key, lambda k=key, c=call: _finish(cc, k, c))
@@ -97,13 +102,10 @@ def _recover(cc: "ContactCenter", call, live: set[str]) -> None:
                 cc._kill(leg.uuid)
         cc.requeue(call, "the transfer's result was lost with the connection")
     elif call.state in ("consulting", "consult_held"):
-        consult = call.consult
-        if consult is not None and consult.phase != "ringing":
-            return  # answered and bridged before the drop: nothing was pending
-        if consult is not None:
-            cc._consult_over(call, consult, back_to_customer=True)
+        if call.consult is not None:
+            _recover_consultation(cc, call, live)
         elif call.record.agent_uuid in live:
-            # a restart lost the consultation itself: give the agent back to the customer
+            # a row from a version that did not save consultations: the agent goes back to the customer
             try:
                 cc._command(commands.bridge(customer, call.record.agent_uuid))
                 call.fire("consult_end")
@@ -111,6 +113,51 @@ def _recover(cc: "ContactCenter", call, live: set[str]) -> None:
                 log.warning("%s: could not return the agent to the customer: %s", call.what, exc)
         else:
             cc.requeue(call, "agent leg gone while the controller was disconnected")
+
+
+GONE = "gone while the controller was disconnected"
+
+
+def _recover_consultation(cc: "ContactCenter", call, live: set[str]) -> None:
+    """A consultation that was going on when the connection (or the controller) went away.
+
+    Both parties still up and talking (or one held): adopted as it was. A consultation
+    still ringing is called off (its originate's result is lost; the agent goes back to
+    the customer). A party that left meanwhile is handled as if it hung up now.
+    """
+    consult = call.consult
+    agent_leg = call.legs.get(call.record.agent_uuid)
+    consult_leg = call.legs.get(consult.uuid)
+    agent_up = agent_leg is not None and agent_leg.uuid in live
+    consult_up = consult_leg is not None and consult_leg.uuid in live
+    for leg, up in ((agent_leg, agent_up), (consult_leg, consult_up)):
+        if leg is not None and not up:
+            leg.alive = False
+    if consult.phase == "ringing":
+        consult.cancelled = True
+        cc._consult_over(call, consult, back_to_customer=agent_up)
+        if not agent_up:
+            cc.requeue(call, f"agent leg {GONE}")
+    elif not agent_up:
+        if consult_up:
+            cc._leg_gone(call.key, call, agent_leg, GONE)  # as when the agent hangs up: the transfer completes
+        else:
+            consult.cancelled = True
+            cc._consult_over(call, consult, back_to_customer=False)
+            cc.requeue(call, f"agent and consulted party {GONE}")
+    elif not consult_up:
+        cc._consult_over(call, consult, back_to_customer=True)
+
+
+def _legs_gone(cc: "ContactCenter", call, live: set[str]) -> None:
+    """Legs of an adopted call that hung up while nobody listened: handled as if they hung up now."""
+    for leg in list(call.legs.values()):
+        if call.state == "ended":
+            return
+        if leg.alive and leg.uuid not in live and (leg.role not in ("customer", "agent")
+                                                   or call.state == "conference"):
+            leg.alive = False
+            cc._leg_gone(call.key, call, leg, GONE)
 
 
 def _just_placed(call) -> bool:

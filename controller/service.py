@@ -118,6 +118,9 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
             call.orphaned = record.state in ORPHANED_STATES
             if record.agent_id and record.agent_id in self.agents and record.state not in ("new", "queued"):
                 self.agents[record.agent_id].call_id = record.id
+            for helper in call.agent_ids() - {record.agent_id}:  # a consulted or called agent
+                if helper in self.agents:
+                    self.agents[helper].call_id = record.id
         release_connection()
 
     def _track(self, call: CallMachine, key: str) -> None:
@@ -153,6 +156,8 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
 
     def _push_call(self, call: CallMachine, event: str = "call") -> None:
         """The call's state to every agent on it (each sees their own actions) and supervisors."""
+        if call.state != "ended":
+            call.save_control()  # what the desktops are told is what a restart picks up
         for agent_id in call.agent_ids():
             self._push(f"agent:{agent_id}", event, call.as_dict(agent_id))
         self._push("supervisors", event, call.as_dict())

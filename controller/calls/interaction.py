@@ -18,11 +18,11 @@ hold, Conference):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, fields
 
 from ..machine import Machine, table
 from ..models import Interaction
-from .store import write_transition
+from .store import write_control, write_transition
 
 
 @dataclass
@@ -51,6 +51,11 @@ class Consult:
     def as_dict(self) -> dict:
         return {"kind": self.kind, "label": self.label, "agent_id": self.agent_id, "phase": self.phase,
                 "answered": self.phase != "ringing"}
+
+    @classmethod
+    def from_saved(cls, saved: dict) -> "Consult":
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in saved.items() if k in known})
 
 
 #: what the agent who owns the call may do in each state (the API still checks each one)
@@ -132,6 +137,34 @@ class CallMachine(Machine):
         if record.agent_uuid and record.state not in ("new", "queued", "ended"):
             self.legs[record.agent_uuid] = Leg(record.agent_uuid, "agent", answered=record.state != "offering",
                                                agent_id=record.agent_id)
+        self._saved_control = record.control
+        if record.control and record.state != "ended":
+            self._restore_control(record.control)
+
+    # -- what a restart needs beyond the row's columns ---------------------------------------
+    def control_state(self) -> dict | None:
+        """The consulted party, the legs other than customer and agent, the conference room
+        and the called agent: None when there is none of them."""
+        legs = [asdict(leg) for leg in self.legs.values() if leg.alive and leg.role not in ("customer", "agent")]
+        if not legs and self.consult is None and not self.room and not self.peer_agent_id:
+            return None
+        return {"legs": legs, "consult": asdict(self.consult) if self.consult is not None else None,
+                "room": self.room, "peer_agent_id": self.peer_agent_id}
+
+    def save_control(self) -> None:
+        """Write :meth:`control_state` when it changed (called on every transition and push)."""
+        control = self.control_state()
+        if control != self._saved_control:
+            self._saved_control = self.record.control = control
+            write_control(self.record, control)
+
+    def _restore_control(self, control: dict) -> None:
+        for saved in control.get("legs", ()):
+            self.legs[saved["uuid"]] = Leg(**{k: v for k, v in saved.items() if k in _LEG_FIELDS})
+        if control.get("consult"):
+            self.consult = Consult.from_saved(control["consult"])
+        self.room = control.get("room")
+        self.peer_agent_id = control.get("peer_agent_id")
 
     @property
     def id(self) -> str:
@@ -167,6 +200,8 @@ class CallMachine(Machine):
     def on_transition(self, source: str, trigger: str, dest: str) -> None:
         self.record.state = dest
         write_transition(self.record, source, trigger, dest)
+        if dest != "ended":
+            self.save_control()
 
     def as_dict(self, viewer: int | None = None) -> dict:
         r = self.record
@@ -217,6 +252,9 @@ class CallMachine(Machine):
         elif self.state not in ("consulting", "consult_held", "conference"):
             actions.append("record_pause")
         return actions + ["record_tag"]
+
+
+_LEG_FIELDS = {f.name for f in fields(Leg)}
 
 
 def _person(agent) -> dict:

@@ -55,6 +55,7 @@ def _statements(db: peewee.Database) -> dict[str, str]:
             "update": (
                 f'UPDATE "{t_call}" SET state = {param}, agent_id = {param}, agent_uuid = {param}, '
                 f'answered_at = {param}, ended_at = {param}, end_reason = {param} WHERE id = {param}'),
+            "control": f'UPDATE "{t_call}" SET control = {param} WHERE id = {param}',
             "history": (
                 f'INSERT INTO "{t_hist}" (interaction_id, at, source, "trigger", dest) '
                 f'VALUES ({param}, {param}, {param}, {param}, {param})'),
@@ -88,6 +89,15 @@ def write_transition(record: Interaction, source: str, trigger: str, dest: str, 
                     record.id)),
         ("history", (record.id, at or utcnow(), source, trigger, dest)),
     ]))
+    if _writer is None:
+        _writer = gevent.spawn(_write_queued)
+
+
+def write_control(record: Interaction, control: dict | None) -> None:
+    """Persist the call's in-flight control state (consulted party, extra legs, room), soon."""
+    global _writer
+    _queued.append((_database(), record.id, [
+        ("control", (None if control is None else json.dumps(control, sort_keys=True), record.id))]))
     if _writer is None:
         _writer = gevent.spawn(_write_queued)
 
