@@ -70,6 +70,9 @@ def reconcile_channels(cc: "ContactCenter") -> None:
             found.append(uuid)
             cc.dispatcher.submit(uuid, lambda u=uuid, q=queue, r=row: cc.enqueue_inbound(
                 u, q, ani=r.get("cid_num", ""), dnis=r.get("dest", "")))
+    for key, call in list(cc.calls.items()):
+        if call.recording:
+            cc.dispatcher.submit(key, lambda c=call: cc.rearm_privacy_shield(c))
     log.info("reconciled with FreeSWITCH: %d live channels; adopted %d calls, re-queued %d, finished %d, "
              "recovered %d whose originate result was lost, found %d new parked calls",
              len(live), len(adopted), len(requeued), len(finished), len(recovered), len(found))

@@ -18,6 +18,7 @@ hold, Conference):
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, fields
 
 from ..machine import Machine, table
@@ -143,13 +144,15 @@ class CallMachine(Machine):
 
     # -- what a restart needs beyond the row's columns ---------------------------------------
     def control_state(self) -> dict | None:
-        """The consulted party, the legs other than customer and agent, the conference room
-        and the called agent: None when there is none of them."""
+        """The consulted party, the legs other than customer and agent, the conference room,
+        the called agent and the recording in progress: None when there is none of them."""
         legs = [asdict(leg) for leg in self.legs.values() if leg.alive and leg.role not in ("customer", "agent")]
-        if not legs and self.consult is None and not self.room and not self.peer_agent_id:
+        if not legs and self.consult is None and not self.room and not self.peer_agent_id and not self.recording:
             return None
         return {"legs": legs, "consult": asdict(self.consult) if self.consult is not None else None,
-                "room": self.room, "peer_agent_id": self.peer_agent_id}
+                "room": self.room, "peer_agent_id": self.peer_agent_id,
+                "recording": dict(self.recording, file=self._recording_path,
+                                  started=self._recording_started.isoformat()) if self.recording else None}
 
     def save_control(self) -> None:
         """Write :meth:`control_state` when it changed (called on every transition and push)."""
@@ -165,6 +168,11 @@ class CallMachine(Machine):
             self.consult = Consult.from_saved(control["consult"])
         self.room = control.get("room")
         self.peer_agent_id = control.get("peer_agent_id")
+        recording = control.get("recording")
+        if recording:
+            self._recording_path = recording.pop("file")
+            self._recording_started = dt.datetime.fromisoformat(recording.pop("started"))
+            self.recording = recording
 
     @property
     def id(self) -> str:

@@ -83,17 +83,37 @@ class RecordingControl:
             resume_at = utcnow() + dt.timedelta(seconds=int(seconds))
             call.recording["resume_at"] = resume_at.isoformat() + "Z"
 
-            def resume():
-                if call.recording and call.recording.get("paused") and getattr(call, "_shield", None) is token:
-                    try:
-                        self._resume_recording(call)
-                    except Exception as exc:  # noqa: BLE001 - the call may have ended meanwhile
-                        log.warning("%s: privacy shield could not resume recording: %s", call.what, exc)
-                    else:
-                        self._push_call(call)
-
-            call._shield_timer = gevent.spawn_later(int(seconds), lambda: self.dispatcher.submit(call.key, resume))
+            self._arm_shield(call, token, int(seconds))
         log.info("%s: recording paused%s", call.what, f" for {seconds} s" if seconds else "")
+
+    def _arm_shield(self, call: CallMachine, token: object, seconds: float) -> None:
+        """Resume the recording after ``seconds`` unless it was resumed (or paused anew) meanwhile."""
+        def resume():
+            if call.recording and call.recording.get("paused") and getattr(call, "_shield", None) is token:
+                try:
+                    self._resume_recording(call)
+                except Exception as exc:  # noqa: BLE001 - the call may have ended meanwhile
+                    log.warning("%s: privacy shield could not resume recording: %s", call.what, exc)
+                else:
+                    self._push_call(call)
+
+        call._shield_timer = gevent.spawn_later(max(0.0, seconds), lambda: self.dispatcher.submit(call.key, resume))
+
+    def rearm_privacy_shield(self, call: CallMachine) -> None:
+        """An adopted call (restart, reconnect) whose privacy shield was counting: count on.
+
+        A shield due while nobody listened resumes the recording now, so no pause outlives
+        its seconds because the controller restarted.
+        """
+        rec = call.recording
+        if call.state == "ended" or not rec or not rec.get("paused") or not rec.get("resume_at"):
+            return
+        timer = getattr(call, "_shield_timer", None)
+        if timer is not None and not timer.dead:
+            return
+        due = dt.datetime.fromisoformat(rec["resume_at"].rstrip("Z"))
+        call._shield = token = object()
+        self._arm_shield(call, token, (due - utcnow()).total_seconds())
 
     def _resume_recording(self, call: CallMachine) -> None:
         self._command(commands.record(self._customer_uuid(call), "unmask", call._recording_path))

@@ -123,3 +123,25 @@ def test_a_call_transferred_out_survives_a_restart_and_ends_when_either_side_lea
     desk.sim.hangup(external if who_leaves == "external" else customer)
     desk.gone(customer if who_leaves == "external" else external)  # the other side is not left parked
     desk.sim.wait_for(lambda: call.state == "ended", timeout=10)
+
+
+def test_a_recording_and_its_privacy_shield_survive_a_restart(desk, restart, people):
+    from controller.models import Recording
+
+    call_id, customer, agent = desk.connected_call()
+    desk.act(desk.alice, call_id, "recording", {"action": "start"})
+    desk.act(desk.alice, call_id, "recording", {"action": "pause", "seconds": 3})
+    mode = lambda: [rec.mode for rec in desk.sim.switch.channels[customer].recordings if rec.active]  # noqa: E731
+    assert mode() == ["silence"]
+    cc = restart(desk.cc)
+
+    call = cc.by_id[call_id]
+    view = call.as_dict(people.alice.id)
+    assert view["recording"]["paused"] is True and view["recording"]["resume_at"]
+    assert "record_start" not in view["allowed"] and "record_resume" in view["allowed"]  # no second file
+    # the shield still ends by itself: the file is unmasked, the desktop is told
+    desk.sim.wait_for(lambda: mode() == ["audio"], timeout=8)
+    desk.sim.wait_for(lambda: not call.recording["paused"], timeout=2)
+    cc.recording(call_id, people.alice.id, "stop")
+    desk.sim.wait_for(lambda: mode() == [])
+    assert Recording.select().count() == 1 and Recording.get().stopped_at is not None
