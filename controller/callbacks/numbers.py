@@ -1,47 +1,14 @@
 """The callback's number: checked and normalised once, when the callback is asked for.
 
-``controller/numbers.py`` (``dialable(text, region=...)`` -> ``.e164``/``.digits``,
-:class:`InvalidNumber`) is written by the call-data work. Until it is in this tree, a tiny
-stand-in with the same interface uses ``phonenumbers`` directly; once it lands, the
-import below takes it and the stand-in is never used.
+What a person typed goes through :func:`controller.numbers.dialable` (the dial-number
+rules of docs/call-data.md, E.164 normalisation with ``phonenumbers``); a callback also
+needs a full public number, not an extension.
 """
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
-try:  # pragma: no cover - depends on which branches are merged
-    from ..numbers import InvalidNumber, dialable  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover
-    import phonenumbers
-
-    class InvalidNumber(ValueError):
-        """What was typed cannot be dialed; ``str(exc)`` is a sentence for the person who typed it."""
-
-    @dataclass(frozen=True)
-    class _Dialable:
-        digits: str
-        e164: str | None
-
-    def dialable(text: str, *, region: str = "US") -> _Dialable:
-        cleaned = re.sub(r"[\s().\-/]", "", str(text or ""))
-        letter = next((ch for ch in cleaned if ch.isalpha()), None)
-        if letter:
-            raise InvalidNumber(f"Letters are not allowed in a number (found {letter!r}): type the digits.")
-        if re.fullmatch(r"\+?[0-9]{0,2}", cleaned):
-            raise InvalidNumber(f"{cleaned} is too short: a number has at least 3 digits.")
-        if not re.fullmatch(r"\+?[0-9]{3,18}", cleaned):
-            raise InvalidNumber("Type the number as digits, for example +44 20 7946 0958.")
-        try:
-            parsed = phonenumbers.parse(cleaned, region)
-        except phonenumbers.NumberParseException:
-            return _Dialable(cleaned, None)
-        if phonenumbers.is_possible_number(parsed):
-            e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-            return _Dialable(e164, e164)
-        if cleaned.startswith("+"):
-            raise InvalidNumber(f"{cleaned} is not a possible number.")
-        return _Dialable(cleaned, None)
+from ..numbers import InvalidNumber, dialable
 
 __all__ = ["InvalidNumber", "callback_number", "dial_string", "zone_of"]
 

@@ -171,6 +171,8 @@ class Preprocessed:
     origins: list[tuple[str, int]]  # per output line: (relative file, its line number)
     variables: dict[str, str]
     unmatched: list[str]            # include globs that matched nothing ("Couldnt open ...")
+    undefined: list[str] = field(default_factory=list)  # "file:line: name" of $${name} nobody set ("")
+    read: list[str] = field(default_factory=list)       # the files read, in order (relative)
 
     def origin(self, line: int) -> tuple[str, int]:
         """The file and line of the document's 1-based ``line``."""
@@ -190,7 +192,8 @@ def preprocess(tree: ConfTree, environ: dict[str, str] | None = None) -> Preproc
     if root_text is None:
         root_text = SYNTHETIC_ROOT
     _file(tree, "", "freeswitch.xml", root_text, state, depth=0)
-    return Preprocessed("".join(state.out), state.origins, state.variables, state.unmatched)
+    return Preprocessed("".join(state.out), state.origins, state.variables, state.unmatched, state.undefined,
+                        state.read)
 
 
 @dataclass
@@ -200,13 +203,18 @@ class _State:
     out: list[str]
     origins: list[tuple[str, int]]
     unmatched: list[str]
+    undefined: list[str] = field(default_factory=list)
+    read: list[str] = field(default_factory=list)
 
 
 def _file(tree: ConfTree, cwd: str, rel: str, text: str, state: _State, depth: int) -> None:
     if depth > 20:  # FreeSWITCH gives up on deep include loops too
         return
+    state.read.append(rel)
     for number, raw in enumerate(text.splitlines(keepends=True), 1):
-        line = expand_globals(raw, state.variables)
+        missing: list[str] = []
+        line = expand_globals(raw, state.variables, missing)
+        state.undefined += [f"{rel}:{number}: {name}" for name in missing]
         # FreeSWITCH drops any line holding these, whatever else is on it
         if "<include>" in raw or "</include>" in raw or "<?" in raw:
             continue
@@ -245,16 +253,34 @@ def _directive(tree: ConfTree, cwd: str, rest: str, rel: str, state: _State, dep
                 _file(tree, os.path.dirname(match), match, text, state, depth + 1)
 
 
-def expand_globals(line: str, variables: dict[str, str]) -> str:
-    """Replace every ``$${name}`` by its global variable (unset ones by nothing, as FreeSWITCH)."""
+def expand_globals(line: str, variables: dict[str, str], undefined: list[str] | None = None) -> str:
+    """Replace every ``$${name}`` by its global variable (unset ones by nothing, as FreeSWITCH).
+
+    ``expand_vars`` of switch_xml.c: the name ends at the *matching* brace
+    (``switch_find_end_paren``); an unterminated one is copied as it is.
+
+    :param undefined: collects the names nobody set
+    """
     parts, at = [], 0
     while (start := line.find("$${", at)) >= 0:
-        end = line.find("}", start + 3)
+        end = _closing_brace(line, start + 2)
         if end < 0:
             break
-        parts += [line[at:start], variables.get(line[start + 3:end], "")]
+        name = line[start + 3:end]
+        if name not in variables and undefined is not None:
+            undefined.append(name)
+        parts += [line[at:start], variables.get(name, "")]
         at = end + 1
     return "".join(parts) + line[at:]
+
+
+def _closing_brace(text: str, opening: int) -> int:
+    depth = 0
+    for at in range(opening, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[at], 0)
+        if depth == 0:
+            return at
+    return -1
 
 
 @dataclass

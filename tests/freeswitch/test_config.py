@@ -4,38 +4,27 @@ FreeSWITCH does not parse its files one by one. It first preprocesses freeswitch
 line by line (``preprocess`` in src/switch_xml.c): include directives are replaced by
 the files their glob matches, relative to the including file's folder; double-dollar
 references are replaced by global variables; ``set``/``env-set`` directives set those
-variables. Then it parses the one resulting document. :class:`Preprocessor` follows the
-same rules, so these tests look at the document FreeSWITCH would load, and then check
-what the controller relies on: the DIDs park calls with ``cc_queue``, ``cc_did`` and
+variables. Then it parses the one resulting document. The controller's own
+:func:`controller.ivr.fsxml.preprocess` (which the IVR editor checks versions with)
+follows the same rules, so these tests look at the document FreeSWITCH would load, and
+then check what the controller relies on: the DIDs park calls with ``cc_queue``, ``cc_did`` and
 ``park_after_bridge``; the queues they name exist; agents' extensions exist; the event
 socket takes its password and ACL from the environment.
 """
 from __future__ import annotations
 
-import glob
-import os
 import re
 import shutil
 import xml.etree.ElementTree as ET
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from controller.ivr import fsxml
 from controller.seed import DEMO_PEOPLE, DEMO_QUEUES
 
 CONF = Path(__file__).resolve().parents[2] / "freeswitch" / "conf"
-
-#: what FreeSWITCH has set before it reads vars.xml (switch_core.c), with the folders of
-#: an --enable-fhs build like the container's
-CORE_VARIABLES = {
-    "hostname": "fs.example", "local_ip_v4": "192.0.2.10", "local_mask_v4": "255.255.255.0",
-    "local_ip_v6": "::1", "base_dir": "/usr", "conf_dir": "/etc/freeswitch",
-    "log_dir": "/var/log/freeswitch", "run_dir": "/run/freeswitch", "db_dir": "/var/lib/freeswitch/db",
-    "sounds_dir": "/usr/share/freeswitch/sounds", "recordings_dir": "/var/lib/freeswitch/recordings",
-    "storage_dir": "/var/lib/freeswitch/storage", "certs_dir": "/etc/freeswitch/tls",
-    "temp_dir": "/tmp", "core_uuid": "00000000-0000-0000-0000-000000000000",
-}
 
 #: the modules the configuration loads, and no others
 MODULES = ["mod_console", "mod_logfile", "mod_event_socket", "mod_sofia", "mod_loopback",
@@ -44,109 +33,31 @@ MODULES = ["mod_console", "mod_logfile", "mod_event_socket", "mod_sofia", "mod_l
            "mod_tone_stream", "mod_say_en"]
 
 DIRECTIVE = re.compile(r"x-pre-process", re.IGNORECASE)
-DIRECTIVE_LINE = re.compile(r'^\s*<X-PRE-PROCESS cmd="[a-z-]+" data="[^"]*"/>\s*$')
-
-
-class Preprocessor:
-    """``preprocess`` of switch_xml.c: the same line rules and the directives this configuration uses.
-
-    :param environ: the environment FreeSWITCH runs with (``env-set`` reads it)
-    """
-
-    def __init__(self, environ: dict[str, str] | None = None):
-        self.variables = dict(CORE_VARIABLES)
-        self.environ = {} if environ is None else environ
-        self.read: list[Path] = []
-        self.unmatched: list[str] = []  # FreeSWITCH logs "Couldnt open <pattern>" for these
-        self.undefined: list[str] = []  # references to variables nobody set (they become "")
-
-    def document(self, root: Path) -> str:
-        out: list[str] = []
-        self._file(root.parent, root, out)
-        return "".join(out)
-
-    def _file(self, cwd: Path, path: Path, out: list[str]) -> None:
-        self.read.append(path.resolve())
-        for number, raw in enumerate(path.read_text().splitlines(keepends=True), 1):
-            where = f"{path.relative_to(CONF) if path.is_relative_to(CONF) else path}:{number}"
-            line = self.expand(raw, where)
-            # FreeSWITCH drops any line holding these, whatever else is on it
-            if "<include>" in raw or "</include>" in raw or "<?" in raw:
-                continue
-            found = DIRECTIVE.search(line)
-            if found:
-                # the line is consumed either way; only "<X-PRE-PROCESS" is run, even inside a comment
-                if found.start() > 0 and line[found.start() - 1] == "<":
-                    self._directive(cwd, line[found.end():], where, out)
-                continue
-            assert "<!--#" not in line, f"{where}: <!--# directives are not used by this configuration"
-            out.append(line)
-
-    def expand(self, line: str, where: str = "") -> str:
-        parts, at = [], 0
-        while (start := line.find("$${", at)) >= 0:
-            end = _closing_brace(line, start + 2)
-            assert end >= 0, f"{where}: unterminated $${{"
-            name = line[start + 3:end]
-            if name not in self.variables:
-                self.undefined.append(f"{where}: {name}")
-            parts += [line[at:start], self.variables.get(name, "")]
-            at = end + 1
-        return "".join(parts) + line[at:]
-
-    def _directive(self, cwd: Path, rest: str, where: str, out: list[str]) -> None:
-        cmd = re.search(r'cmd[^=]*=[^"]*"([^"]*)"', rest, re.IGNORECASE)
-        data = cmd and re.search(r'data[^=]*=[^"]*"([^"]*)"', rest[cmd.end():], re.IGNORECASE)
-        if not (cmd and data):
-            return
-        command, argument = cmd.group(1).lower(), data.group(1)
-        name, equals, value = argument.partition("=")
-        if command == "set":
-            if equals:
-                self.variables[name.rstrip(" ")] = value.lstrip(" ")
-        elif command == "env-set":
-            # data="name=$ENVIRONMENT_VARIABLE"; an unset environment variable changes nothing
-            if equals and value.startswith("$") and value[1:] in self.environ:
-                self.variables[name] = self.environ[value[1:]]
-        elif command == "include":
-            pattern = argument if os.path.isabs(argument) else os.path.join(cwd, argument)
-            matches = sorted(glob.glob(pattern))
-            if not matches:
-                self.unmatched.append(f"{where}: {argument}")
-            for match in matches:
-                self._file(Path(match).parent, Path(match), out)
-        else:
-            raise AssertionError(f"{where}: the {command} directive is not used by this configuration")
-
-
-def _closing_brace(text: str, opening: int) -> int:
-    depth = 0
-    for at in range(opening, len(text)):
-        depth += {"{": 1, "}": -1}.get(text[at], 0)
-        if depth == 0:
-            return at
-    return -1
+#: a directive alone on its line, and only those this configuration uses
+DIRECTIVE_LINE = re.compile(r'^\s*<X-PRE-PROCESS cmd="(set|env-set|include)" data="[^"]*"/>\s*$')
 
 
 @dataclass
 class Loaded:
     root: ET.Element
-    preprocessor: Preprocessor
-    variables: dict[str, str] = field(default_factory=dict)
+    pre: fsxml.Preprocessed
+
+    @property
+    def variables(self) -> dict[str, str]:
+        return self.pre.variables
 
 
 def load(conf: Path = CONF, environ: dict[str, str] | None = None) -> Loaded:
-    """The document FreeSWITCH would load from ``conf``, parsed by the standard library."""
-    preprocessor = Preprocessor(environ)
-    text = preprocessor.document(conf / "freeswitch.xml")
+    """The document FreeSWITCH would load from ``conf`` (the controller's own preprocessor,
+    :mod:`controller.ivr.fsxml`), parsed by the standard library."""
+    pre = fsxml.preprocess(fsxml.ConfTree(str(conf)), environ)
     try:
-        root = ET.fromstring(text)
+        root = ET.fromstring(pre.text)
     except ET.ParseError as exc:
         line = exc.position[0]
-        shown = "\n".join(f"{n:5} {t}" for n, t in enumerate(text.splitlines()[max(line - 4, 0):line + 2],
-                                                              max(line - 3, 1)))
-        raise AssertionError(f"the preprocessed document is not well-formed: {exc}\n{shown}") from None
-    return Loaded(root, preprocessor, preprocessor.variables)
+        where = "%s:%d" % pre.origin(line)
+        raise AssertionError(f"the preprocessed document is not well-formed at {where}: {exc}") from None
+    return Loaded(root, pre)
 
 
 @pytest.fixture(scope="module")
@@ -231,8 +142,7 @@ def test_the_preprocessor_reads_like_freeswitch(tmp_path):
         '<include>\n  <a colour="$${colour}" secret="$${secret}" unset="$${unset}" c="$${commented}"/>\n'
         '  <X-PRE-PROCESS cmd="include" data="../sub/b.*"/>\n</include>\n')
     (tmp_path / "sub" / "b.part").write_text('<include> <lost/> </include>\n<b/>\n')
-    pre = Preprocessor({"SECRET": "from-env"})
-    root = ET.fromstring(pre.document(tmp_path / "freeswitch.xml"))
+    root = load(tmp_path, {"SECRET": "from-env"}).root
     a = root.find("a")
     assert (a.get("colour"), a.get("secret"), a.get("unset"), a.get("c")) == ("blue", "from-env", "default", "still-runs")
     assert [child.tag for child in root] == ["a", "b"]  # the whole <include> line went, <lost/> with it
@@ -255,14 +165,16 @@ def test_files_keep_to_the_preprocessors_line_rules():
                 assert line.strip() in ("<include>", "</include>"), f"{where}: <include> shares its line"
             if DIRECTIVE.search(line):
                 assert DIRECTIVE_LINE.match(line), f"{where}: a directive must stand alone on its line: {line!r}"
+            assert "<!--#" not in line, f"{where}: <!--# directives are not used by this configuration"
 
 
 def test_the_document_freeswitch_assembles_is_complete(fs):
-    pre = fs.preprocessor
+    pre = fs.pre
     assert pre.unmatched == [], "includes that match no file (FreeSWITCH logs an error for each)"
     assert pre.undefined == [], "references to global variables that nobody sets"
     read = set(pre.read)
-    orphans = [str(p.relative_to(CONF)) for p in every_file() if p.suffix == ".xml" and p.resolve() not in read]
+    orphans = [str(p.relative_to(CONF)) for p in every_file() if p.suffix == ".xml"
+               and str(p.relative_to(CONF)) not in read]
     assert orphans == [], "files no include reaches"
     assert [s.get("name") for s in fs.root.findall("section")] == ["configuration", "dialplan", "directory"]
     names = {c.get("name") for c in fs.root.findall("./section[@name='configuration']/configuration")}
@@ -312,7 +224,7 @@ def test_sip_profiles(fs):
     internal, external = settings(sip_profile(fs, "internal")), settings(sip_profile(fs, "external"))
     assert (internal["sip-port"], internal["auth-calls"]) == ("5060", "true")
     assert (external["sip-port"], external["auth-calls"], external["context"]) == ("5080", "false", "public")
-    assert internal["sip-ip"] == internal["rtp-ip"] == CORE_VARIABLES["local_ip_v4"]
+    assert internal["sip-ip"] == internal["rtp-ip"] == fsxml.CORE_VARIABLES["local_ip_v4"]
     assert sip_profile(fs, "external").findall("./gateways/gateway") == [], "no gateway until carrier.xml exists"
 
 
@@ -326,7 +238,7 @@ def test_the_carrier_gateway_example_gives_the_gateway_the_controller_dials(tmp_
     assert gateway is not None
     params = {p.get("name"): p.get("value") for p in gateway.findall("param")}
     assert {"realm", "proxy", "username", "password", "register"} <= params.keys()
-    assert fs.preprocessor.unmatched == []
+    assert fs.pre.unmatched == []
     # an agent's outside call leaves through it, as the controller's do
     assert route(fs, "default", "+15551230000") == ("outside_number", [("bridge", "sofia/gateway/carrier/15551230000")])
 
@@ -335,7 +247,7 @@ def test_the_carrier_gateway_example_gives_the_gateway_the_controller_dials(tmp_
 
 def test_every_demo_agent_has_a_sip_user(fs):
     domain = fs.root.find("./section[@name='directory']/domain")
-    assert domain.get("name") == CORE_VARIABLES["local_ip_v4"]
+    assert domain.get("name") == fsxml.CORE_VARIABLES["local_ip_v4"]
     assert "sofia_contact" in settings(domain, "params")["dial-string"]
     users = {user.get("id"): user for user in domain.iterfind("./groups/group/users/user")}
     for _username, name, extension, role, _password, _queues in DEMO_PEOPLE:
