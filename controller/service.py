@@ -214,7 +214,13 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
 
     # -- queue and offers --------------------------------------------------------------
     def enqueue_inbound(self, uuid: str, queue_name: str, *, ani: str, dnis: str,
-                        lookup: Callable[[str], str | None] | None = None) -> CallMachine | None:
+                        lookup: Callable[[str], str | None] | None = None,
+                        leave_message: bool = False) -> CallMachine | None:
+        """Take a parked inbound call into its queue (hold music, timers, routing).
+
+        :param leave_message: the caller chose to leave a message (an IVR): recorded for the
+            queue's Missed calls instead of waiting for an agent
+        """
         if uuid in self.calls:  # its CHANNEL_PARK and the start-up reconciliation both saw it
             return self.calls[uuid]
         queue = self.queue(queue_name)
@@ -229,6 +235,10 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
             self._capture_call_data(call, queue, lookup)
         self._track(call, uuid)
         call.fire("enqueue")
+        if leave_message:
+            self.start_message(call)  # before anything yields: routing skips a caller in a menu
+            self._push_call(call)
+            return call
         self._keep_on_bridge_end(uuid)
         self._play_hold_music(uuid, queue)
         self.start_queue_timers(call, queue)

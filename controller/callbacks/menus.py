@@ -231,6 +231,17 @@ class QueueMenus:
             self._save_message(call, menu)
         return menu.saved
 
+    # -- an IVR's "leave a message" choice -----------------------------------------------------------
+    def message_request_parked(self, event: Event) -> None:
+        """A channel parked by an IVR's *Leave a message* choice (``cc_message``): the caller hears
+        the prompt and the beep, is recorded, and the message is listed in the queue's Missed calls."""
+        call = self.enqueue_inbound(event.uuid, event.variable("cc_queue") or "",
+                                    ani=event.get("Caller-Caller-ID-Number", ""),
+                                    dnis=event.variable("cc_did") or event.get("Caller-Destination-Number", ""),
+                                    leave_message=True)
+        if call is None:
+            self._kill(event.uuid)  # no such queue: nobody would ever hear the message
+
     # -- the IVR's callback_request extension -----------------------------------------------------
     def callback_request_parked(self, event: Event) -> None:
         """A channel parked by the ``callback_request`` extension: an ``ivr`` callback, thanks, hang up."""

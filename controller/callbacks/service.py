@@ -101,10 +101,13 @@ class CallbackControl(QueueMenus, AgentInitiated, CallbackDialing, CampaignDiale
         if event.uuid in self._goodbye:
             self.goodbye_event(event)
             return True
-        if event.name == "CHANNEL_PARK" and event.get("Call-Direction") == "inbound" and \
-                event.variable("cc_callback") and event.variable("cc_queue"):
-            self.callback_request_parked(event)
-            return True
+        if event.name == "CHANNEL_PARK" and event.get("Call-Direction") == "inbound" and event.variable("cc_queue"):
+            if event.variable("cc_callback"):
+                self.callback_request_parked(event)
+                return True
+            if event.variable("cc_message"):
+                self.message_request_parked(event)
+                return True
         return False
 
     def callback_channel_event(self, call, leg, event: Event) -> None:

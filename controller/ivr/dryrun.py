@@ -184,7 +184,11 @@ class _Runner:
             queue = self.variables.get("cc_queue")
             if queue:
                 callback = self.variables.get("cc_callback")
+                message = self.variables.get("cc_message")
                 known = self.queues is None or queue in self.queues
+                if message and known:
+                    self.finish("message", f"Parked with cc_message: the caller leaves a message for the queue "
+                                           f"{queue}; it is listed in its agents' Missed calls.", queue=queue)
                 text = (f"Parked with cc_queue={queue}: switchdesk "
                         + (f"takes the call in the queue {queue}" if known else
                            f"has no queue {queue} and leaves the call parked")

@@ -36,7 +36,9 @@ DIGITS = re.compile(r"[0-9*#]{1,10}")
 ACTIONS = {
     "queue": ("Queue", "queue"),
     "callback": ("Callback request", "queue"),
-    "voicemail": ("Voicemail", "mailbox"),
+    # a voice message for a queue's agents, listed in their Missed calls with the audio
+    # (switchdesk records it: no mod_voicemail, no mailbox to check)
+    "voicemail": ("Leave a message", "queue"),
     "extension": ("Transfer to extension", "extension"),
     "route": ("Dialplan extension (switchdesk context)", "dialplan extension"),
     "submenu": ("Sub-menu", "menu"),
@@ -244,8 +246,8 @@ def extension_xml(kind: str, target: str) -> str:
                 ("set", "hold_music=local_stream://moh"), ("answer", ""), ("park", "")]
         note = f"Callback request for queue {target} (cc_callback=ivr, the caller's number)"
     elif kind == "voicemail":
-        body = [("answer", ""), ("voicemail", f"default $${{domain}} {target}")]
-        note = f"Voicemail box {target} (needs mod_voicemail)"
+        body = [("set", "cc_message=ivr"), ("set", f"cc_queue={target}"), ("answer", ""), ("park", "")]
+        note = f"A message for queue {target} (cc_message=ivr: recorded, listed in its Missed calls)"
     else:
         raise ValueError(f"no extension is generated for {kind!r}")
     lines = [f"    <!-- {note}: added by switchdesk's IVR editor -->",

@@ -110,16 +110,16 @@ def check_forms(forms: list[Menu], queues: set[str]) -> list[Problem]:
             where = f"The choice {entry.digits or '(no digits)'} of the menu '{menu.name}'"
             if needs and not entry.target:
                 problems.append(Problem("missing-target", f"{where} ({label}) needs a {needs}.", path))
-            elif entry.action in ("queue", "callback") and entry.target not in queues:
+            elif entry.action in ("queue", "callback", "voicemail") and entry.target not in queues:
                 problems.append(Problem("unknown-queue", f"{where}: the queue '{entry.target}' does not exist in "
                                                          f"switchdesk (queues: {', '.join(sorted(queues)) or 'none'}).",
                                         path, subject=entry.target))
-            elif entry.action in ("queue", "callback") and not QUEUE_NAME.fullmatch(entry.target):
+            elif entry.action in ("queue", "callback", "voicemail") and not QUEUE_NAME.fullmatch(entry.target):
                 problems.append(Problem("value-type", f"{where}: '{entry.target}' is not a queue name.", path))
             elif entry.action == "extension" and not EXTENSION_NUMBER.fullmatch(entry.target):
                 problems.append(Problem("value-type", f"{where}: '{entry.target}' is not an extension number "
                                                       "(digits, * # +).", path))
-            elif entry.action in ("voicemail", "route") and not DIALPLAN_NAME.fullmatch(entry.target):
+            elif entry.action == "route" and not DIALPLAN_NAME.fullmatch(entry.target):
                 problems.append(Problem("value-type", f"{where}: '{entry.target}' may use only letters, digits "
                                                       "and _ . + -.", path))
     return problems

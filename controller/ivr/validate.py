@@ -494,7 +494,7 @@ class _Checker:
             return
         if context_name == SWITCHDESK_CONTEXT:
             for prefix_kind, prefix in GENERATED.items():
-                if number.startswith(prefix) and prefix_kind in ("queue", "callback"):
+                if number.startswith(prefix) and prefix_kind in ("queue", "callback", "voicemail"):
                     wanted = number[len(prefix):]
                     queues = [d.partition("=")[2] for a, d, _ in hunted[0].actions
                               if a == "set" and d.startswith("cc_queue=")]

@@ -126,3 +126,17 @@ def test_a_loop_is_cut_short(conf_dir):
     files[MENU] = files[MENU].replace("  </menu>", '    <entry action="menu-top" digits="5"/>\n  </menu>')
     result = run(conf_dir, "5" * 400, files=files)
     assert result.outcome["kind"] == "unknown" and "Stopped after 300 steps" in result.outcome["text"]
+
+
+def test_the_leave_a_message_choice_says_where_the_message_goes(conf_dir):
+    from controller.ivr.model import DIALPLAN_FILE, Entry, ensure_extensions, menu_from_xml, render_menu
+
+    files = shipped_files()
+    menu = menu_from_xml(files[MENU])
+    menu.entries.append(Entry("4", "voicemail", "support"))
+    files[MENU] = render_menu(menu)
+    files[DIALPLAN_FILE] = ensure_extensions(files[DIALPLAN_FILE], [menu])
+    result = run(conf_dir, "4", files=files)
+    assert result.outcome["kind"] == "message" and result.outcome["queue"] == "support"
+    assert result.steps[-1].text == ("Parked with cc_message: the caller leaves a message for the queue support; "
+                                     "it is listed in its agents' Missed calls.")

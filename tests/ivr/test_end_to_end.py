@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.web.conftest import app, signed_in, socketio, web  # noqa: F401 - the web fixtures, shared
+
 
 @pytest.fixture
 def center(live_center, simulator, conf_dir):
@@ -64,3 +66,40 @@ def test_a_caller_who_says_nothing_is_never_queued(center, simulator, pushes):
     uuid = simulator.customer_call("8005550300", ani="5550145")
     simulator.wait_for(lambda: simulator.switch.get(uuid) is None, timeout=10)
     assert not [p for p in pushes.pushes if p[1] == "call"]
+
+
+def test_the_leave_a_message_choice_records_it_for_the_queues_missed_calls(center, simulator, pushes, conf_dir,
+                                                                            signed_in, people):
+    """An IVR's *Leave a message* choice needs no mod_voicemail: switchdesk records the caller
+    and lists the message, with its audio, at the top of the queue's Missed calls."""
+    import os
+
+    from controller.ivr.model import DIALPLAN_FILE, Entry, ensure_extensions, menu_from_xml, render_menu
+    from controller.models import AgentQueue, Callback
+
+    from .conftest import MENU
+
+    menu = menu_from_xml((conf_dir / MENU).read_text())
+    menu.entries.append(Entry("4", "voicemail", "support"))
+    (conf_dir / MENU).write_text(render_menu(menu))
+    dialplan = conf_dir / DIALPLAN_FILE
+    dialplan.write_text(ensure_extensions(dialplan.read_text(), [menu]))
+    simulator.load_conf(str(conf_dir))
+
+    uuid = simulator.customer_call("8005550300", ani="+13125550146")
+    wait_hears_greeting(simulator, uuid)
+    simulator.send_dtmf(uuid, "4")
+    simulator.wait_for(lambda: any(r["uuid"] == uuid and r["active"] for r in simulator.recordings()), timeout=10)
+    assert not [p for p in pushes.pushes if p[1] == "call_offer"]  # nobody is offered a caller leaving a message
+    simulator.send_dtmf(uuid, "#")  # done speaking
+    _, _, message = pushes.wait_for(lambda r, e, p: e == "callback" and p["has_message"], timeout=10)
+    simulator.wait_for(lambda: uuid not in simulator.channels, timeout=10)
+    row = Callback.get()
+    assert (row.kind, row.launch, row.queue.name, row.number) == ("ivr", "manual", "support", "+13125550146")
+    assert os.path.getsize(row.message_path) > 44
+
+    listed = signed_in("alice").get("/api/callbacks?view=missed").get_json()["callbacks"]
+    assert listed == []  # alice is not an agent of support: not her message
+    AgentQueue.create(agent=people.alice, queue=row.queue)
+    listed = signed_in("alice").get("/api/callbacks?view=missed").get_json()["callbacks"]
+    assert listed[0]["id"] == row.id and listed[0]["message_url"] == f"/api/callbacks/{row.id}/message"

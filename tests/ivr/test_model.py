@@ -22,7 +22,7 @@ def test_the_shipped_menu_is_exactly_what_the_form_writes(shipped):
 def test_rendering_uses_freeswitch_1_10_attribute_names():
     menu = Menu(name="billing", greet_long="ivr/ivr-account_number.wav", timeout=7000, inter_digit_timeout=1500,
                 max_failures=2, max_timeouts=4, digit_len=2,
-                entries=[Entry("1", "queue", "sales"), Entry("2", "callback", "support"), Entry("3", "voicemail", "100"),
+                entries=[Entry("1", "queue", "sales"), Entry("2", "callback", "support"), Entry("3", "voicemail", "support"),
                          Entry("4", "extension", "1001"), Entry("5", "submenu", "main"), Entry("7", "route", "operator"),
                          Entry("8", "top"), Entry("9", "back"), Entry("*", "hangup")])
     root = parse(render_menu(menu))
@@ -32,7 +32,7 @@ def test_rendering_uses_freeswitch_1_10_attribute_names():
     assert [(e.get("digits"), e.get("action"), e.get("param")) for e in node.findall("entry")] == [
         ("1", "menu-exec-app", "transfer queue_sales XML switchdesk"),
         ("2", "menu-exec-app", "transfer callback_support XML switchdesk"),
-        ("3", "menu-exec-app", "transfer voicemail_100 XML switchdesk"),
+        ("3", "menu-exec-app", "transfer voicemail_support XML switchdesk"),
         ("4", "menu-exec-app", "transfer 1001 XML default"),
         ("5", "menu-sub", "main"),
         ("7", "menu-exec-app", "transfer operator XML switchdesk"),
@@ -115,7 +115,9 @@ def test_an_empty_dialplan_gets_the_switchdesk_context():
      "The choice 1 of the menu 'm': the queue 'billing' does not exist in switchdesk (queues: sales, support)."),
     (Entry("1", "extension", "10 01"), "value-type",
      "The choice 1 of the menu 'm': '10 01' is not an extension number (digits, * # +)."),
-    (Entry("1", "voicemail", "box 1"), "value-type",
+    (Entry("1", "voicemail", "billing"), "unknown-queue",
+     "The choice 1 of the menu 'm': the queue 'billing' does not exist in switchdesk (queues: sales, support)."),
+    (Entry("1", "route", "box 1"), "value-type",
      "The choice 1 of the menu 'm': 'box 1' may use only letters, digits and _ . + -."),
 ])
 def test_the_form_says_what_a_choice_lacks(entry, rule, message):

@@ -9,9 +9,9 @@
   const NUMBER_FIELDS = ["timeout", "inter_digit_timeout", "max_failures", "max_timeouts", "digit_len"];
   const TEXT_FIELDS = ["name", "greet_long", "greet_short", "invalid_sound", "exit_sound"];
   const NO_TARGET = new Set(["top", "back", "hangup"]);
-  const TARGET_LIST = { queue: "queue-list", callback: "queue-list", submenu: "menu-list" };
+  const TARGET_LIST = { queue: "queue-list", callback: "queue-list", voicemail: "queue-list", submenu: "menu-list" };
   const TARGET_HINT = {
-    queue: "queue", callback: "queue", voicemail: "mailbox", extension: "e.g. 1000",
+    queue: "queue", callback: "queue", voicemail: "queue", extension: "e.g. 1000",
     route: "extension in the switchdesk context", submenu: "menu",
   };
 
