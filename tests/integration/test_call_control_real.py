@@ -175,3 +175,80 @@ def test_recording_with_privacy_shield(real_center, people, settings):
     wait(lambda: not call.recording["paused"], 5)
     cc.recording(call.id, people.alice.id, "stop")
     assert call.recording is None
+
+
+def test_blind_transfer_to_an_agent(real_center, people):
+    cc = real_center
+    call, phone, customer, agent = connected_call(cc, people)
+    cc.set_agent_state(people.bob.id, "available")
+    cc.transfer(call.id, people.alice.id, {"agent": "bob"})
+    wait(lambda: cc.agent(people.alice.id).state == "wrap_up")
+    wait(lambda: call.record.agent_id == people.bob.id and call.state == "connected", 15)
+    wait(lambda: bridged(cc, customer, call.record.agent_uuid))
+    wait(lambda: agent not in channels(cc))
+
+
+def test_blind_transfer_to_an_agent_who_does_not_answer_requeues(real_center, people):
+    from controller.models import Agent
+
+    cc = real_center
+    Agent.update(extension="1092").where(Agent.id == people.bob.id).execute()
+    cc.agent(people.bob.id).agent.extension = "1092"  # a test phone that never answers
+    call, phone, customer, agent = connected_call(cc, people)
+    cc.set_agent_state(people.bob.id, "available")
+    cc.transfer(call.id, people.alice.id, {"agent": "bob"})
+    wait(lambda: call.state == "queued", 40)  # the queue's ring timeout, then back in line
+    assert customer in channels(cc)
+
+
+def test_customer_hangs_up_during_a_consultation(real_center, people):
+    cc = real_center
+    call, phone, customer, agent = connected_call(cc, people)
+    cc.set_agent_state(people.bob.id, "available")
+    cc.consult(call.id, people.alice.id, {"agent": "bob"})
+    consult = call.consult.uuid
+    wait(lambda: bridged(cc, agent, consult), 15)
+    cc.esl.api(f"uuid_kill {phone}")
+    wait(lambda: cc.agent(people.alice.id).state == "wrap_up")
+    wait(lambda: cc.agent(people.bob.id).state == "available")  # consulted: no wrap-up
+    wait(lambda: agent not in channels(cc) and consult not in channels(cc))
+
+
+def test_consulted_party_hangs_up_and_the_agent_is_back_with_the_customer(real_center, people):
+    cc = real_center
+    call, phone, customer, agent = connected_call(cc, people)
+    cc.set_agent_state(people.bob.id, "available")
+    cc.consult(call.id, people.alice.id, {"agent": "bob"})
+    consult = call.consult.uuid
+    wait(lambda: bridged(cc, agent, consult), 15)
+    cc.esl.api(f"uuid_kill {consult}")
+    wait(lambda: bridged(cc, customer, agent))
+    assert call.state == "connected"
+
+
+def test_a_consultation_survives_a_controller_restart(real_center, people, settings, pushes_real):
+    from controller.service import ContactCenter
+
+    cc = real_center
+    call, phone, customer, agent = connected_call(cc, people)
+    cc.set_agent_state(people.bob.id, "available")
+    cc.consult(call.id, people.alice.id, {"agent": "bob"})
+    consult = call.consult.uuid
+    wait(lambda: bridged(cc, agent, consult), 15)
+    cc.stop()
+    restarted = ContactCenter(settings)
+    restarted.start()
+    try:
+        assert restarted.esl.wait_connected(10)
+        adopted = wait(lambda: restarted.by_id.get(call.id))
+        assert adopted.consult is not None and adopted.consult.uuid == consult
+        restarted.consult_complete(call.id, people.alice.id)
+        wait(lambda: bridged(restarted, customer, consult))
+        wait(lambda: agent not in channels(restarted))
+    finally:
+        for uuid in (phone, customer, consult):
+            try:
+                restarted.esl.api(f"uuid_kill {uuid}")
+            except Exception:  # noqa: BLE001 - best effort cleanup
+                pass
+        restarted.stop()
