@@ -25,6 +25,9 @@ log = logging.getLogger("switchdesk")
 def _logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO,
                         format="%(asctime)s %(levelname)-7s %(name)s: %(message)s")
+    # the callback job runs every second: its "Running job"/"executed" lines would bury the
+    # log an operator reads; its failures are still logged (WARNING and up)
+    logging.getLogger("apscheduler").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def build(settings: Settings):
