@@ -279,13 +279,14 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
             return
         record = call.record
         leg_uuid = str(uuidlib.uuid4())
+        ring = record.queue.ring_timeout if record.queue_id else self.settings.ring_timeout
         try:
             # built before any state changes: a caller id that cannot go into a dial string
             # is cleaned, and anything else unsafe fails the offer instead of sticking it
             variables = self._leg_variables(
                 call, leg_uuid, cid_number=_dialable_cid(record.ani),
                 cid_name=(record.queue.label or record.queue.name) if record.queue_id else "switchdesk",
-                timeout=record.queue.ring_timeout if record.queue_id else self.settings.ring_timeout)
+                timeout=ring)
             command = commands.originate(self._agent_dial(agent.agent), variables=variables)
         except commands.UnsafeValue as exc:
             log.error("cannot offer %s to %s: %s", call.what, agent.what, exc)
@@ -297,6 +298,7 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
         record.agent_uuid = leg_uuid
         call.legs[leg_uuid] = Leg(leg_uuid, "agent", agent_id=agent.agent.id)
         self.leg_keys[leg_uuid] = call.key
+        call.ring_deadline(ring)  # the popover's countdown: the phone rings this long (originate_timeout)
         call.fire("offer")
         self._push_call(call)
         try:
@@ -336,6 +338,8 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
 
     def _offer_failed(self, call: CallMachine, agent: AgentMachine, cause: str) -> None:
         log.info("%s: offer to %s failed (%s); back to queue at its old position", call.what, agent.what, cause)
+        # the offer leaves this agent: their popover goes (the call is not theirs to wrap up)
+        self._push(f"agent:{agent.agent.id}", "call_ended", call.as_dict(agent.agent.id))
         self._detach_agent_leg(call)
         call.fire("offer_failed")
         agent.call_id = None

@@ -40,6 +40,17 @@ class AgendaBody(Body):
     name: _text(128) = ""
 
 
+class AgendaDefaults(Reply):
+    """What the Agenda form of a call starts from."""
+
+    contact_id: str
+    number: str = Field(description="The customer's number (E.164 when it can be called back).")
+    callable: bool = Field(description="false: the number cannot be called back (an extension, anonymous).")
+    time_zone: str | None = Field(description="The customer's time zone when their number tells one (IANA name).")
+    queue: str | None
+    scopes: list[str] = Field(description="`personal`, and `global` when the call's queue has a campaign.")
+
+
 class CallbackNumberBody(Body):
     number: _text(32, 1) = Field(description="The number to call the customer back at.", examples=["+442079460958"])
 
@@ -134,6 +145,7 @@ def _register() -> None:
     schemas.REQUEST_BODIES = tuple(_nested(schemas.REQUEST_BODIES + (WebCallbackBody, AgendaBody,
                                                                      CallbackNumberBody)))
     schemas.RESPONSES = tuple(_nested(schemas.RESPONSES + (Callback, CallbackList, CallbackReply, WebCallbackReply,
+                                                           AgendaDefaults,
                                                            CallbackCallReply, schemas.Directory, schemas.CallReply,
                                                            schemas.TagReply)))
 

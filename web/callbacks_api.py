@@ -7,7 +7,8 @@ REST (session + CSRF, or a bearer token; declared with :func:`web.openapi.api_ro
 - ``GET /api/callbacks?view=missed|agenda|queue|all`` and ``GET /api/callbacks/<id>``;
 - ``POST /api/callbacks/<id>/accept|decline|call|cancel`` — the popover, Call back from
   Missed calls or the agenda, cancel; ``GET /api/callbacks/<id>/message`` — a voice message;
-- ``POST /api/agenda`` — disposition Agenda (personal) or a campaign's global callback;
+- ``POST /api/agenda`` — disposition Agenda (personal) or a campaign's global callback, and
+  ``GET /api/calls/<id>/agenda`` — what its form starts from;
 - ``POST /api/calls/<id>/callback`` (call back now at a number), ``…/callback/prompt``
   and ``…/callback/prompt/cancel`` — agent-initiated callback.
 
@@ -32,7 +33,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from .api import _act, _call_id, bp
 from .auth import contact_center, csrf
 from .openapi import ApiError, api_route
-from .callback_schemas import (AgendaBody, CallbackCallReply, CallbackList, CallbackNumberBody, CallbackReply,
+from .callback_schemas import (AgendaBody, AgendaDefaults, CallbackCallReply, CallbackList, CallbackNumberBody, CallbackReply,
                                WebCallbackBody, WebCallbackReply)
 from .schemas import CallReply
 
@@ -158,7 +159,19 @@ def callback_message(callback_id: str):
     return response
 
 
-@api_route(bp, "post", "/agenda", body=AgendaBody, ok=CallbackReply, errors=(409,), tags=("callbacks",))
+@api_route(bp, "get", "/calls/<call_id>/agenda", ok=AgendaDefaults, errors=(403, 404), tags=("callbacks",))
+def agenda_defaults(call_id: str):
+    """What the Agenda form of a call you handled starts from: number, time zone, personal or global."""
+    from controller.models import Interaction
+
+    call_id = _call_id(call_id)
+    if Interaction.get_or_none(Interaction.id == call_id) is None:
+        raise ApiError(404, "No such call.")
+    cc = contact_center()
+    return jsonify(_do(lambda: cc.agenda_defaults(call_id, _actor())))
+
+
+@api_route(bp, "post", "/agenda", body=AgendaBody, ok=CallbackReply, errors=(403, 409), tags=("callbacks",))
 def schedule_agenda(body: AgendaBody):
     """Disposition Agenda: call this customer at a date and time (their time zone); personal or a campaign's."""
     cc = contact_center()

@@ -7,8 +7,9 @@ gets the controller's pushes, forwarded as they come: ``agent_state``, ``call`` 
 
 Events sent to the browser:
 
-- ``snapshot`` ``{"agent": AgentDict, "calls": [CallDict], "wrapup_call": CallDict | None}`` —
-  to the connecting agent
+- ``snapshot`` ``{"agent": AgentDict, "calls": [CallDict], "wrapup_call": CallDict | None,
+  "callback_offers": [{"callback", "timeout", "offer_expires_at"}]}`` — to the connecting agent
+  (the callback popovers on their screen are in it, as ``callback_offer`` pushed them)
 - ``supervisor_snapshot`` ``{"agents": [...], "queues": [...]}`` — to a connecting supervisor,
   and again when the supervisor page asks with ``supervisor_refresh``
 - every controller push, unchanged
@@ -38,6 +39,8 @@ def agent_view(cc: Any, agent_id: int) -> dict:
     """
     view = cc.agent_snapshot(agent_id)
     view["wrapup_call"] = _call_in_wrap_up(agent_id) if view["agent"]["state"] == "wrap_up" else None
+    offers = getattr(cc, "callback_offers_for", None)
+    view["callback_offers"] = offers(agent_id) if offers is not None else []
     return view
 
 

@@ -172,6 +172,11 @@ class Call(Reply):
     consult: dict[str, Any] | None = Field(None, description="The consultation in progress, if any.")
     recording: dict[str, Any] | None = Field(None, description="The recording's state, if recording.")
     legs: list[dict[str, Any]] | None = Field(None, description="The call's channels.")
+    offer_expires_at: str | None = Field(
+        None, description="While the call is offered to the person asking (their phone rings, or they are the "
+                          "consulted agent whose phone rings): when the ring timeout ends the offer (ISO 8601, UTC, "
+                          "milliseconds). Otherwise null.", examples=["2026-03-02T14:30:15.250Z"])
+    ring_timeout: float | None = Field(None, description="With offer_expires_at: the ring timeout in seconds.")
 
 
 class CallReply(Reply):

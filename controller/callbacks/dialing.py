@@ -86,7 +86,10 @@ class CallbackDialing:
         self._push_agent(agent)
         queue = self._queue_by_id(cb.queue_id)
         timeout = cs.offer_timeout or (queue.ring_timeout if queue is not None else self.settings.ring_timeout)
-        payload = {"callback": store.as_dict(cb), "timeout": timeout}
+        expires = utcnow() + dt.timedelta(seconds=timeout)
+        self._callback_deadlines[cb.id] = (expires, timeout)
+        payload = {"callback": store.as_dict(cb), "timeout": timeout,
+                   "offer_expires_at": expires.isoformat(timespec="milliseconds") + "Z"}
         self._push(f"agent:{agent.agent.id}", "callback_offer", payload)
         self._push("supervisors", "callback", {**store.as_dict(cb), "notify": False})
         self._callback_timers[cb.id] = gevent.spawn_later(
@@ -95,7 +98,20 @@ class CallbackDialing:
         log.info("callback %s offered to %s (%s)", cb.id, agent.what, cb.number)
         return True
 
+    def callback_offers_for(self, agent_id: int) -> list[dict]:
+        """The callback popovers on this agent's screen now, as ``callback_offer`` pushed them (snapshots)."""
+        offers = []
+        for cb_id, offered_to in list(self._callback_offers.items()):
+            cb = Callback.get_or_none(Callback.id == cb_id) if offered_to == agent_id else None
+            if cb is None or cb.status != "offered":
+                continue
+            expires, timeout = self._callback_deadlines.get(cb_id, (None, None))
+            offers.append({"callback": store.as_dict(cb), "timeout": timeout,
+                           "offer_expires_at": expires.isoformat(timespec="milliseconds") + "Z" if expires else None})
+        return offers
+
     def _end_offer(self, cb_id: int) -> int | None:
+        self._callback_deadlines.pop(cb_id, None)
         timer = self._callback_timers.pop(cb_id, None)
         if timer is not None:
             timer.kill(block=False)

@@ -170,7 +170,7 @@ class QueueMenus:
         menu.saved = True
         menu.step = "goodbye"
         self._play(call, playback(call.record.customer_uuid, self.callback_settings.prompts["callback_thanks"]))
-        self.push_callback(cb, notify=menu.kind == "ivr")
+        self.push_callback(cb, notify=True)  # a callback request: the queue's agents are told (Missed calls)
 
     def _request_from_call(self, call, kind: str, number: str, *, launch: str, message_path: str | None = None):
         r = call.record

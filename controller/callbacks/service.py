@@ -36,8 +36,9 @@ log = logging.getLogger(__name__)
 
 #: what each view of the callback list shows
 VIEWS = ("missed", "agenda", "queue", "all")
-#: Missed calls: callers who did not reach an agent; IVR requests (and messages) come first
-MISSED_KINDS = ("ivr", "abandoned")
+#: Missed calls: callers who did not reach an agent; their callback requests (IVR requests and
+#: messages, web requests, in-queue requests) come first, abandoned calls after them
+MISSED_KINDS = ("ivr", "web", "in_queue", "abandoned")
 
 
 class CallbackControl(QueueMenus, AgentInitiated, CallbackDialing, CampaignDialer):
@@ -48,6 +49,7 @@ class CallbackControl(QueueMenus, AgentInitiated, CallbackDialing, CampaignDiale
         self.callback_settings = settings or CallbackSettings.from_env()
         self._callback_offers: dict[int, int] = {}      # callback id -> agent offered the popover
         self._callback_timers: dict = {}
+        self._callback_deadlines: dict[int, tuple] = {}  # callback id -> (popover's end UTC, seconds)
         self._declined: dict[int, set[int]] = {}
         self._attempts: dict = {}                        # contact id -> dialing.Attempt
         self._menus: dict = {}                           # contact id -> menus.Menu
@@ -200,7 +202,7 @@ class CallbackControl(QueueMenus, AgentInitiated, CallbackDialing, CampaignDiale
         fields.update(due_at=due, enqueued_at=due, name=name, note=note, caller_id=queue.caller_id_number)
         cb, created = store.request(kind="web", number=number, queue=queue, launch="queue", agent_id=requested_by,
                                     instance=self.callback_settings.instance, **fields)
-        self.push_callback(cb, notify=False)
+        self.push_callback(cb, notify=created)  # a new request is news for the queue's agents; an update is not
         self.callback_scheduler.wake()
         return store.as_dict(cb), created
 
@@ -215,9 +217,7 @@ class CallbackControl(QueueMenus, AgentInitiated, CallbackDialing, CampaignDiale
         """
         if scope not in ("personal", "global"):
             raise BadInput("'scope' must be personal or global.")
-        original = Interaction.get_or_none(Interaction.id == contact_id) if contact_id else None
-        if contact_id and original is None:
-            raise BadInput(f"No call {contact_id}.")
+        original = self._agenda_contact(contact_id, agent_id) if contact_id else None
         queue = self.queue(queue_name) if queue_name else (self._queue_by_id(original.queue_id) if original else None)
         if queue_name and queue is None:
             raise BadInput(f"No queue is called {queue_name!r}.")
@@ -246,6 +246,31 @@ class CallbackControl(QueueMenus, AgentInitiated, CallbackDialing, CampaignDiale
         self.callback_scheduler.wake()
         return store.as_dict(cb)
 
+    def _agenda_contact(self, contact_id: str, agent_id: int | None) -> Interaction:
+        """The call an agenda follows up: one this agent handled (owned, or is wrapping up)."""
+        from ..calls.errors import NotYourCall
+
+        original = Interaction.get_or_none(Interaction.id == contact_id)
+        if original is None:
+            raise BadInput(f"No call {contact_id}.")
+        if agent_id is not None and original.agent_id != agent_id and \
+                self.agent(agent_id).agent.wrapup_call_id != contact_id:
+            raise NotYourCall("You are not part of this call.")
+        return original
+
+    def agenda_defaults(self, contact_id: str, agent_id: int | None) -> dict:
+        """What the Agenda form starts from for a call: the customer's number and time zone, its queue,
+        and whether a global (campaign) callback is possible."""
+        original = self._agenda_contact(contact_id, agent_id)
+        queue = self._queue_by_id(original.queue_id) if original.queue_id else None
+        customer = original.dnis if original.kind == "outbound" else original.ani  # an agent's call: whom they dialed
+        number = self._number_or_none(customer)
+        campaign = queue is not None and Campaign.get_or_none(Campaign.queue == queue.id) is not None
+        # the customer's zone when their number tells one; else the page uses the agent's own
+        return {"contact_id": original.id, "number": number or customer, "callable": number is not None,
+                "time_zone": (zone_of(number, "") or None) if number else None,
+                "queue": queue.name if queue else None, "scopes": ["personal", "global"] if campaign else ["personal"]}
+
     # -- reading ---------------------------------------------------------------------------------
     def list_callbacks(self, agent_id: int | None, view: str = "missed", limit: int = 200) -> list[dict]:
         """Callbacks for the desktop: ``missed`` (Missed calls), ``agenda``, ``queue`` (open ones of
@@ -258,7 +283,7 @@ class CallbackControl(QueueMenus, AgentInitiated, CallbackDialing, CampaignDiale
             queue_ids = [r.queue_id for r in AgentQueue.select(AgentQueue.queue).where(AgentQueue.agent == agent_id)]
         if view == "missed":
             query = query.where(Callback.kind.in_(MISSED_KINDS))
-            order = [(Callback.kind != "ivr"), Callback.created_at.desc()]
+            order = [(Callback.kind == "abandoned"), Callback.created_at.desc()]
         elif view == "agenda":
             query = query.where(Callback.kind.in_(("personal", "global", "agent_initiated")))
             if agent_id is not None:

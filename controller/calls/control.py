@@ -16,6 +16,7 @@ raises there, so the API answers with what really happened.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import uuid as uuidlib
 
@@ -308,10 +309,12 @@ class CallControl:
             consult = Consult(uuid, "agent" if "agent" in target else "queue", target_agent.agent.name,
                               agent_id=target_agent.agent.id)
             me = owner.agent if owner is not None else None
+            ring = call.record.queue.ring_timeout if call.record.queue_id else self.settings.ring_timeout
             variables = self._leg_variables(
                 call, uuid, cid_number=me.extension if me else "0000",
-                cid_name=f"Consult {me.name}" if me else "Consult",
-                timeout=call.record.queue.ring_timeout if call.record.queue_id else self.settings.ring_timeout)
+                cid_name=f"Consult {me.name}" if me else "Consult", timeout=ring)
+            consult.ring_timeout = float(ring)
+            consult.expires_at = utcnow() + dt.timedelta(seconds=ring)
             dial_string = self._agent_dial(target_agent.agent)
         if target_agent is not None:
             # reserved before anything waits, so the router cannot offer them a call meanwhile

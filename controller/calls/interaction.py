@@ -48,10 +48,14 @@ class Consult:
     phase: str = "ringing"  # ringing, talking, held
     #: set when the agent cancelled: the leg's end must not be read as a decline
     cancelled: bool = False
+    #: when the consulted phone stops ringing (UTC), and after how many seconds
+    expires_at: dt.datetime | None = None
+    ring_timeout: float | None = None
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "label": self.label, "agent_id": self.agent_id, "phase": self.phase,
-                "answered": self.phase != "ringing"}
+                "answered": self.phase != "ringing",
+                "expires_at": _iso(self.expires_at) if self.phase == "ringing" else None}
 
     @classmethod
     def from_saved(cls, saved: dict) -> "Consult":
@@ -131,6 +135,9 @@ class CallMachine(Machine):
         self.orphaned = False
         #: the agent called by an agent-to-agent call (their leg is the "customer" leg)
         self.peer_agent_id: int | None = None
+        #: while an agent's phone rings with the offer: when the ring timeout ends it (UTC), and its length
+        self.offer_expires_at: dt.datetime | None = None
+        self.offer_timeout: float | None = None
         #: the dispatch queue of this call (its first leg's uuid), set when it is tracked
         self.key: str = record.customer_uuid or record.agent_uuid or record.id
         if record.customer_uuid:
@@ -205,6 +212,23 @@ class CallMachine(Machine):
             return "peer"
         return "none"
 
+    def ring_deadline(self, timeout: float) -> None:
+        """The phone offered this call rings for ``timeout`` seconds from now (shown as a countdown)."""
+        from ..models import utcnow
+
+        self.offer_timeout = float(timeout)
+        self.offer_expires_at = utcnow() + dt.timedelta(seconds=timeout)
+
+    def _offer_deadline(self, viewer: int | None) -> tuple[str | None, float | None]:
+        """When the viewer's popover stops ringing: the offer's, or a consulted agent's consult request's."""
+        if self.state == "offering" and self.offer_expires_at is not None:
+            return _iso(self.offer_expires_at), self.offer_timeout
+        consult = self.consult
+        if consult is not None and consult.phase == "ringing" and consult.expires_at is not None and \
+                viewer is not None and viewer == consult.agent_id:
+            return _iso(consult.expires_at), consult.ring_timeout
+        return None, None
+
     def on_transition(self, source: str, trigger: str, dest: str) -> None:
         self.record.state = dest
         write_transition(self.record, source, trigger, dest)
@@ -213,6 +237,7 @@ class CallMachine(Machine):
 
     def as_dict(self, viewer: int | None = None) -> dict:
         r = self.record
+        expires_at, ring_timeout = self._offer_deadline(viewer)
         return {
             "id": r.id, "state": self.state, "queue": self.queue_name,
             "ani": r.ani, "dnis": r.dnis, "kind": r.kind, "direction": r.direction,
@@ -228,6 +253,8 @@ class CallMachine(Machine):
             "data": self.data,
             "role": self.role_of(viewer),
             "allowed": self.agent_actions(viewer),
+            "offer_expires_at": expires_at,
+            "ring_timeout": ring_timeout,
         }
 
     def agent_actions(self, viewer: int | None = None) -> list[str]:
@@ -236,7 +263,8 @@ class CallMachine(Machine):
         if role == "peer":
             return ["hangup"] if self.state == "connected" else []
         if role == "consulted":
-            return ["hangup"] if self.state in ("consulting", "consult_held", "conference") and \
+            # once they answered, the consulted agent talks about the contact: they see and edit its data
+            return ["hangup", "data"] if self.state in ("consulting", "consult_held", "conference") and \
                 self.consult is not None and self.consult.phase != "ringing" else []
         if role not in ("owner", "supervisor"):
             return []
@@ -263,6 +291,10 @@ class CallMachine(Machine):
 
 
 _LEG_FIELDS = {f.name for f in fields(Leg)}
+
+
+def _iso(value: dt.datetime | None) -> str | None:
+    return value.isoformat(timespec="milliseconds") + "Z" if value is not None else None
 
 
 def _person(agent) -> dict:

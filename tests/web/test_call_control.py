@@ -228,7 +228,7 @@ def test_consulted_agent_ends_the_consultation(desk):
     desk.wait_agent(desk.bob, "on_call")
     _, _, seen = desk.wait_call(lambda c: c["id"] == call_id and c["role"] == "consulted"
                                   and c["consult"]["phase"] == "talking", agent=desk.bob)
-    assert seen["allowed"] == ["hangup"]
+    assert seen["allowed"] == ["hangup", "data"]  # they talk about the contact: they see and edit its data
     assert desk.bob.post(f"/api/calls/{call_id}/consult/complete").status_code == 403
     desk.act(desk.bob, call_id, "hangup")
     desk.wait_call(lambda c: c["id"] == call_id and c["state"] == "connected", agent=desk.alice)

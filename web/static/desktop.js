@@ -16,7 +16,8 @@
   const AGENT_STATE_ICONS = { available: "available", idle: "idle" }; // every other state is grey
 
   // `ended` holds the call that just ended (or was handed over) while its agent wraps it up
-  const view = { agent: null, calls: new Map(), ended: null };
+  // `callbackOffers`: the callback popovers on screen (callback id -> the callback_offer push)
+  const view = { agent: null, calls: new Map(), ended: null, callbackOffers: new Map() };
   const $ = (id) => document.getElementById(id);
   const badge = $("state-badge"), since = $("state-since");
   const select = $("state-select"), apply = $("state-apply");
@@ -33,6 +34,9 @@
   const CAD_LIMIT = 256;
   const MASK = "••••••";
   const callPath = (id, action) => `/api/calls/${encodeURIComponent(id)}/${action}`;
+  const callbackPath = (id, action) => `/api/callbacks/${encodeURIComponent(id)}/${action}`;
+  /** Available or Idle with nothing on screen: a callback can be dialed now */
+  let canDialNow = false;
 
   // ---- menus that do not change during the shift ----
   const idleGroup = $("idle-reasons");
@@ -294,6 +298,19 @@
     return String(call.agent_id) === String(config.agent_id) && (!call.role || call.role === "owner");
   }
   function isOffer(call) { return OFFER_STATES.has(call.state) && call.role !== "consulted"; }
+
+  /** A callback popover as the stack shows it: like a call being offered, keyed "cb-<id>". */
+  function callbackItem(key) {
+    const offer = typeof key === "string" && key.startsWith("cb-") ? view.callbackOffers.get(Number(key.slice(3))) : null;
+    if (!offer) return null;
+    const cb = offer.callback;
+    return {
+      id: "cb-" + cb.id, callback: cb, state: "offering", kind: "callback", role: "owner", allowed: ["accept", "decline"],
+      queue: cb.queue, ani: cb.number, dnis: cb.original_dnis || cb.caller_id, enqueued_at: cb.enqueued_at,
+      offer_expires_at: offer.offer_expires_at, ring_timeout: offer.timeout,
+    };
+  }
+  const callbackItems = () => [...view.callbackOffers.keys()].map((id) => callbackItem("cb-" + id));
   /** A consultation ringing this (consulted) agent's phone: a popover until they answer. */
   function isConsultRequest(call) {
     return call.role === "consulted" && !!call.consult && call.consult.phase === "ringing";
@@ -362,6 +379,36 @@
     return node;
   }
 
+  /** A callback offered by routing: Accept rings the agent's phone, then the customer is dialed. */
+  function renderCallbackOffer(item) {
+    const cb = item.callback;
+    let node = offerNodes.get(item.id);
+    if (!node || node.dataset.type !== "callback") {
+      node = newOfferNode(item, "callback-offer-template");
+      node.dataset.type = "callback";
+      delete node.dataset.callId; // not a call yet: Accept makes one
+      node.dataset.callbackId = cb.id;
+      node.querySelector(".act-accept").addEventListener("click", (e) =>
+        act(e.currentTarget, "POST", callbackPath(cb.id, "accept")));
+      node.querySelector(".act-decline").addEventListener("click", (e) =>
+        act(e.currentTarget, "POST", callbackPath(cb.id, "decline")));
+      offerNodes.set(item.id, node);
+    }
+    node.dataset.kind = "callback";
+    node.querySelector(".offer-title").textContent = `Callback${cb.queue ? " for " + cb.queue : ""}`;
+    node.querySelector(".f-ani").textContent = cb.number || "–";
+    node.querySelector(".f-queue").textContent = cb.queue || "–";
+    node.querySelector(".f-dnis").textContent = item.dnis || "–";
+    for (const [field, value] of [["name", cb.name], ["note", cb.note]]) {
+      node.querySelector(`.f-${field}`).textContent = value || "";
+      node.querySelector(`.f-${field}`).hidden = node.querySelector(`.f-${field}-label`).hidden = !value;
+    }
+    node.querySelector(".s-ani").textContent = cb.number || "–";
+    const offline = document.body.classList.contains("offline");
+    for (const b of node.querySelectorAll(".act-accept, .act-decline")) b.disabled = offline || busy(b);
+    return node;
+  }
+
   /** The consulted agent's popover: who consults them, about which contact. */
   function renderConsultRequest(call) {
     let node = offerNodes.get(call.id);
@@ -413,21 +460,22 @@
     countdown.dataset.mode = "down";
     countdown.setAttribute("aria-label", `${Math.ceil(left)} seconds left to answer`);
     if (bar) {
+      // the whole ring timeout when the controller names it (right after a reconnect too)
       const start = SD.parseTime(call.offered_at) || offerSeen.get(call.id) || Date.now();
-      const total = Math.max(1, deadline - start);
+      const total = Number(call.ring_timeout) > 0 ? call.ring_timeout * 1000 : Math.max(1, deadline - start);
       bar.parentNode.hidden = false;
       bar.style.width = `${Math.max(0, Math.min(100, (100 * (deadline - Date.now())) / total))}%`;
     }
   }
 
   async function acceptAllOffers() {
-    const offers = [...view.calls.values()].filter((c) => mine(c) && isOffer(c) && allows(c, "accept"))
-      .sort(byArrival);
+    const offers = [...[...view.calls.values()].filter((c) => mine(c) && isOffer(c)), ...callbackItems()]
+      .filter((c) => allows(c, "accept")).sort(byArrival);
     acceptAll.disabled = true;
     acceptAll.setAttribute("aria-busy", "true");
     const refused = [];
     for (const call of offers) { // earliest first, one at a time: each is an order to a phone
-      const result = await SD.api("POST", callPath(call.id, "accept"));
+      const result = await SD.api("POST", call.callback ? callbackPath(call.callback.id, "accept") : callPath(call.id, "accept"));
       if (!result.ok) refused.push(result.data.error);
     }
     acceptAll.removeAttribute("aria-busy");
@@ -487,6 +535,7 @@
       if (e.key === "Enter") { e.preventDefault(); const b = node.querySelector(".act-rec-tag"); if (!b.disabled) tag(b); }
     });
     on(".act-wrapup", (b) => act(b, "POST", callPath(id, "wrapup"), { reason: node.querySelector(".wrapup-reason").value }));
+    on(".act-agenda", () => DeskCallbacks.openAgenda(current(id) || call));
     setUpCad(node, id);
     const reasons = config.wrapup_reasons[call.queue] || [];
     const pick = node.querySelector(".wrapup-reason");
@@ -581,6 +630,7 @@
     const canWrapUp = allows(call, "wrap_up", "wrapup") || (over && view.agent && view.agent.state === "wrap_up");
     wrapup.disabled = offline || busy(wrapup) || !canWrapUp;
     q(".wrapup-reason").disabled = wrapup.disabled;
+    q(".act-agenda").disabled = wrapup.disabled;
     q(".wrapup-actions").hidden = !canWrapUp;
     return node;
   }
@@ -819,9 +869,10 @@
       document.body.dataset.agentState = agent.state;
     }
     const calls = [...view.calls.values()].filter(mine).sort(byArrival);
-    const popovers = calls.filter((c) => isOffer(c) || isConsultRequest(c));
+    const callPopovers = calls.filter((c) => isOffer(c) || isConsultRequest(c));
+    const worked = calls.filter((c) => !callPopovers.includes(c));
+    const popovers = [...callPopovers, ...callbackItems()].sort(byArrival);
     const offers = popovers.filter(isOffer);
-    const worked = calls.filter((c) => !popovers.includes(c));
     if (view.ended && !view.calls.has(view.ended.id)) worked.push(view.ended);
 
     // the agent is told it is ringing a moment before the contact's details arrive
@@ -832,7 +883,7 @@
     for (const id of [...offerSeen.keys()]) if (!popovers.some((c) => c.id === id)) offerSeen.delete(id);
     // earliest on top; past five, the first five and how many there are
     const shown = popovers.slice(0, MAX_SHOWN_OFFERS);
-    const cards = shown.map((c) => (isOffer(c) ? renderOffer(c) : renderConsultRequest(c)));
+    const cards = shown.map((c) => (c.callback ? renderCallbackOffer(c) : isOffer(c) ? renderOffer(c) : renderConsultRequest(c)));
     cards.forEach((card, i) => card.classList.toggle("offer-compact", i > 0 && card.dataset.type === "offer"));
     syncChildren(offersList, [...cards, ...(connecting ? [connectingCard] : [])]);
     for (const id of [...offerNodes.keys()]) if (!shown.some((c) => c.id === id)) offerNodes.delete(id);
@@ -844,6 +895,7 @@
     acceptAll.hidden = offers.length < 2;
     acceptAll.disabled = document.body.classList.contains("offline") || busy(acceptAll) ||
       !offers.some((c) => allows(c, "accept"));
+    canDialNow = !!agent && ["available", "idle"].includes(agent.state) && worked.length === 0 && popovers.length === 0;
 
     syncChildren(callsBox, worked.map(renderCall));
     for (const id of [...callNodes.keys()]) if (!worked.some((c) => c.id === id)) callNodes.delete(id);
@@ -861,6 +913,7 @@
     newDial.disabled = offline || busy(newDial) || !canDial;
     $("new-call-hint").hidden = !!canDial;
     renderDialog();
+    DeskCallbacks.render();
     tick();
   }
 
@@ -868,7 +921,7 @@
   function tick() {
     if (view.agent) since.textContent = SD.duration(SD.since(view.agent.since));
     for (const [id, node] of offerNodes) {
-      const call = view.calls.get(id);
+      const call = view.calls.get(id) || callbackItem(id);
       if (call) tickOffer(node, call);
     }
     for (const [id, node] of callNodes) {
@@ -881,6 +934,13 @@
   }
   setInterval(tick, 1000);
 
+  DeskCallbacks.init({
+    agentId: config.agent_id,
+    agent: () => view.agent,
+    canDial: () => canDialNow,
+    showError, clearError, refresh: requestRefresh,
+  });
+
   // ---- pushes: agent_state carries an AgentDict, call and call_ended a CallDict ----
   SD.connect({
     snapshot(data) {
@@ -889,6 +949,7 @@
       refreshes = Math.max(0, refreshes - 1);
       view.agent = data.agent;
       view.calls = new Map((data.calls || []).map((c) => [c.id, c]));
+      view.callbackOffers = new Map((data.callback_offers || []).map((o) => [o.callback.id, o]));
       // the call to wrap up: the controller finds it by its agent, which misses a call this agent
       // transferred; the page's own (from call_ended) is kept while the agent is still in wrap-up
       const ownEnded = view.agent.state === "wrap_up" ? view.ended : null;
@@ -902,6 +963,7 @@
         // nothing rings for an agent who is not ringing: an offer that failed (ring-no-answer,
         // a refused phone) or was withdrawn is over even when no call_ended comes for it
         for (const [id, call] of view.calls) if (mine(call) && (isOffer(call) || isConsultRequest(call))) view.calls.delete(id);
+        view.callbackOffers.clear();
       }
       if (view.agent.state !== "wrap_up") view.ended = null;
       reflectSelection(view.agent);
@@ -917,13 +979,29 @@
       const before = view.calls.get(call.id);
       view.calls.delete(call.id);
       const owned = (before && before.role === "owner" && mine(before)) || (call.role === "owner" && mine(call));
-      if (owned && call.answered_at) {
+      // an offer that went elsewhere (ring timeout, refused) was never this agent's to wrap up,
+      // also when the call had been answered by someone before (a blind transfer)
+      const offered = call.state === "offering" || (before && isOffer(before));
+      if (owned && call.answered_at && !offered) {
         // a call handed to someone else has not ended: its wrap-up time counts from now
         view.ended = Object.assign({}, call, { role: "owner", allowed: [], ended_at: call.ended_at || new Date().toISOString() });
       }
       render();
     },
-    connect() { render(); },
+    callback_offer(offer) {
+      view.callbackOffers.set(offer.callback.id, offer);
+      render();
+    },
+    callback_offer_ended(data) {
+      view.callbackOffers.delete(Number(data.id));
+      render();
+    },
+    callback(cb) { DeskCallbacks.pushed(cb); },
+    callback_reminder(cb) { DeskCallbacks.reminded(cb); },
+    connect() {
+      render();
+      DeskCallbacks.load(); // the lists as they are now: pushes missed while offline are in them
+    },
     disconnect() { render(); },
   });
 })();
