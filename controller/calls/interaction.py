@@ -57,10 +57,19 @@ class Consult:
                 "answered": self.phase != "ringing",
                 "expires_at": _iso(self.expires_at) if self.phase == "ringing" else None}
 
+    def saved(self) -> dict:
+        """As written in ``Interaction.control`` (JSON)."""
+        saved = asdict(self)
+        saved["expires_at"] = self.expires_at.isoformat() if self.expires_at is not None else None
+        return saved
+
     @classmethod
     def from_saved(cls, saved: dict) -> "Consult":
         known = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in saved.items() if k in known})
+        consult = cls(**{k: v for k, v in saved.items() if k in known})
+        if isinstance(consult.expires_at, str):
+            consult.expires_at = dt.datetime.fromisoformat(consult.expires_at)
+        return consult
 
 
 #: what the agent who owns the call may do in each state (the API still checks each one)
@@ -156,7 +165,7 @@ class CallMachine(Machine):
         legs = [asdict(leg) for leg in self.legs.values() if leg.alive and leg.role not in ("customer", "agent")]
         if not legs and self.consult is None and not self.room and not self.peer_agent_id and not self.recording:
             return None
-        return {"legs": legs, "consult": asdict(self.consult) if self.consult is not None else None,
+        return {"legs": legs, "consult": self.consult.saved() if self.consult is not None else None,
                 "room": self.room, "peer_agent_id": self.peer_agent_id,
                 "recording": dict(self.recording, file=self._recording_path,
                                   started=self._recording_started.isoformat()) if self.recording else None}
