@@ -23,10 +23,10 @@ from .calls.data import CallData
 from .calls.errors import BadInput, BadTarget, NotYourCall, SwitchRefused, TargetUnavailable, UnknownCall
 from .calls.outbound import OutboundCalls
 from .calls.recording import RecordingControl
-from .calls.store import insert_interaction
+from .calls.store import flush as flush_interactions, insert_interaction
 from .callbacks.service import CallbackControl
 from .config import Settings
-from .db import release_connection
+from .db import database, release_connection
 from .dispatch import OrderedDispatcher
 from .esl import EslClient, EslError, Job
 from .events import Event
@@ -76,11 +76,18 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
         self.start_callbacks()  # before the first reconciliation: callback calls being dialed are adopted
         self.esl.start()
 
-    def stop(self) -> None:
+    def stop(self, wait: float = 10.0) -> None:
+        """Stop; work in flight (events being handled, queued writes) ends and is committed
+        first, up to ``wait`` seconds, so nothing is lost and no connection is mid-query."""
         self.stop_callbacks()
         self.esl.stop()
         for timer in self._timers.values():
             timer.kill()
+        if not self.dispatcher.join(wait):
+            log.warning("stopping with %d events still queued", self.dispatcher.pending())
+        if database.obj is not None:
+            flush_interactions()
+        release_connection()
 
     def _load_agents(self) -> None:
         for agent in Agent.select():

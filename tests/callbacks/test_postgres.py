@@ -41,8 +41,6 @@ def settings(settings):
     admin.close()
 
 
-@pytest.mark.skip(reason="known hang: psycopg2's conn.close() in close_all() blocks at teardown under psycogreen "
-                         "after this live-ESL flow; the flow itself passes (see the session-2 note)")
 def test_restart_while_dialing_on_postgres(sales, live_center, simulator, settings, people, pushes):
     from controller.db import database
 
