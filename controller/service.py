@@ -542,7 +542,9 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
                                 state=call.state, trigger="accept")
         self._command(commands.phone_event(self._agent_leg(call).uuid, "talk"))
 
-    def wrap_up(self, call_id: str | None, agent_id: int, reason: str = "") -> dict:
+    def wrap_up(self, call_id: str | None, agent_id: int, reason: str = "", callback: dict | None = None) -> dict:
+        """Finish wrap-up with a reason (a campaign call: one of its dispositions, and optionally
+        ``callback`` = ``{date, time, time_zone, note}`` for a global callback)."""
         agent = self.agent(agent_id)
         if call_id:
             record = Interaction.get_or_none(Interaction.id == call_id)
@@ -553,7 +555,10 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
         if agent.state != "wrap_up":
             raise InvalidAction(f"nothing to wrap up: {agent.what} is {agent.state.replace('_', ' ')}")
         if call_id:
+            self.dispose_campaign_contact(record, agent_id, reason, callback)  # may refuse: before any change
             Interaction.update(wrapup_reason=reason[:128]).where(Interaction.id == call_id).execute()
+        elif callback:
+            raise BadInput("A callback needs the call it follows up.")
         timer = self._timers.pop(agent_id, None)
         if timer is not None:
             timer.kill()
