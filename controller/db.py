@@ -125,10 +125,18 @@ def release_connection() -> None:
 
 
 def create_tables() -> None:
+    """Create what is missing: tables, then columns added since (:func:`_add_missing_columns`),
+    then indexes. Indexes come last: on SQLite an index over a column that does not exist yet
+    indexes the column's *name* as a text constant (a "unique" one then refuses a second row)."""
     from . import models  # models import this module: import here to avoid a cycle
 
-    database.create_tables(models.ALL_MODELS, safe=True)
+    ordered = peewee.sort_models(models.ALL_MODELS)
+    for model in ordered:
+        model._schema.create_sequences()
+        model._schema.create_table(safe=True)
     _add_missing_columns(models.ALL_MODELS)
+    for model in ordered:
+        model._schema.create_indexes(safe=True)
 
 
 def _add_missing_columns(all_models) -> None:
