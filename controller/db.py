@@ -8,8 +8,10 @@ psycopg2 cooperative, so a query never stalls the event loop.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
+import time
 from urllib.parse import urlsplit
 
 import gevent.local
@@ -42,6 +44,7 @@ def open_database(url: str) -> peewee.Database:
         _make_psycopg2_cooperative()
         pool_url = url.replace(parts.scheme + "://", "postgresql+pool://", 1)
         db = url_connect(pool_url, max_connections=32, stale_timeout=300)
+        db._close_raw = functools.partial(_close_when_no_query_waits, db._close_raw)
     else:
         raise ValueError(f"DATABASE_URL must be sqlite:///path or postgresql://…, got {parts.scheme!r}")
     # One connection per greenlet, whether or not threading is monkey-patched: with
@@ -122,10 +125,18 @@ def release_connection() -> None:
 
 
 def create_tables() -> None:
+    """Create what is missing: tables, then columns added since (:func:`_add_missing_columns`),
+    then indexes. Indexes come last: on SQLite an index over a column that does not exist yet
+    indexes the column's *name* as a text constant (a "unique" one then refuses a second row)."""
     from . import models  # models import this module: import here to avoid a cycle
 
-    database.create_tables(models.ALL_MODELS, safe=True)
+    ordered = peewee.sort_models(models.ALL_MODELS)
+    for model in ordered:
+        model._schema.create_sequences()
+        model._schema.create_table(safe=True)
     _add_missing_columns(models.ALL_MODELS)
+    for model in ordered:
+        model._schema.create_indexes(safe=True)
 
 
 def _add_missing_columns(all_models) -> None:
@@ -151,12 +162,60 @@ def _add_missing_columns(all_models) -> None:
         migrate(*operations)
 
 
+#: id(connection) -> the greenlet whose query on it is waiting for the server
+_waiting_queries: dict[int, object] = {}
+#: seconds closing a connection waits for a query in progress on it, then again after cancelling it
+CLOSE_WAIT = 5.0
+
+
 def _make_psycopg2_cooperative() -> None:
     try:
         import psycogreen.gevent
+        from psycopg2 import extensions
     except ImportError:  # pragma: no cover - installed with the package
         return
-    psycogreen.gevent.patch_psycopg()
+    wait = psycogreen.gevent.gevent_wait_callback
+
+    def wait_callback(conn, timeout=None):
+        """psycogreen's wait, noting which connection has a query waiting (see :func:`_close_when_no_query_waits`)."""
+        key = id(conn)
+        _waiting_queries[key] = gevent.getcurrent()
+        try:
+            wait(conn, timeout)
+        finally:
+            _waiting_queries.pop(key, None)
+
+    extensions.set_wait_callback(wait_callback)
+
+
+def _close_when_no_query_waits(close_raw, conn) -> None:
+    """Close a pooled PostgreSQL connection without ever blocking the thread.
+
+    psycopg2 runs a query holding the connection's mutex, also while psycogreen lets other
+    greenlets run until the server answers; ``conn.close()`` takes that mutex without
+    yielding. Closing a connection whose query waits in another greenlet of the same
+    thread (``close_all`` at shutdown, ``close_stale``) would therefore block the thread
+    for good: the query's greenlet can never run again to let go. So wait, cooperatively,
+    until no query waits on it; cancel a query that lasts (``cancel`` needs no mutex); and
+    leave a connection whose query never ends open rather than hang.
+    """
+    key = id(conn)
+    deadline = time.monotonic() + CLOSE_WAIT
+    cancelled = False
+    while key in _waiting_queries and _waiting_queries[key] is not gevent.getcurrent():
+        if time.monotonic() >= deadline:
+            if cancelled:
+                log.error("not closing a database connection: its query has not ended after %.0f s and a cancel",
+                          2 * CLOSE_WAIT)
+                return
+            log.warning("cancelling a query still running after %.0f s to close its connection", CLOSE_WAIT)
+            try:
+                conn.cancel()
+            except Exception:  # noqa: BLE001 - closing goes on
+                log.debug("cancel failed", exc_info=True)
+            cancelled, deadline = True, time.monotonic() + CLOSE_WAIT
+        gevent.sleep(0.005)
+    close_raw(conn)
 
 
 def _redacted(url: str) -> str:

@@ -256,6 +256,8 @@ class Campaign(BaseModel):
     """An outbound dialer campaign: its contacts are dialed progressively for the agents of ``queue``."""
 
     queue = peewee.ForeignKeyField(Queue, unique=True, backref="campaign", on_delete="CASCADE")
+    #: unique; empty (NULL) only for campaigns made before names existed: they show their queue's name
+    name = peewee.CharField(max_length=64, null=True, unique=True)
     active = peewee.BooleanField(default=False)
     #: progressive: at most one customer call per available agent
     pacing = peewee.CharField(max_length=16, default="progressive")

@@ -23,10 +23,10 @@ from .calls.data import CallData
 from .calls.errors import BadInput, BadTarget, NotYourCall, SwitchRefused, TargetUnavailable, UnknownCall
 from .calls.outbound import OutboundCalls
 from .calls.recording import RecordingControl
-from .calls.store import insert_interaction
+from .calls.store import flush as flush_interactions, insert_interaction
 from .callbacks.service import CallbackControl
 from .config import Settings
-from .db import release_connection
+from .db import database, release_connection
 from .dispatch import OrderedDispatcher
 from .esl import EslClient, EslError, Job
 from .events import Event
@@ -78,11 +78,18 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
         self.start_callbacks()  # before the first reconciliation: callback calls being dialed are adopted
         self.esl.start()
 
-    def stop(self) -> None:
+    def stop(self, wait: float = 10.0) -> None:
+        """Stop; work in flight (events being handled, queued writes) ends and is committed
+        first, up to ``wait`` seconds, so nothing is lost and no connection is mid-query."""
         self.stop_callbacks()
         self.esl.stop()
         for timer in self._timers.values():
             timer.kill()
+        if not self.dispatcher.join(wait):
+            log.warning("stopping with %d events still queued", self.dispatcher.pending())
+        if database.obj is not None:
+            flush_interactions()
+        release_connection()
 
     def _load_agents(self) -> None:
         for agent in Agent.select():
@@ -557,7 +564,9 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
                                 state=call.state, trigger="accept")
         self._command(commands.phone_event(self._agent_leg(call).uuid, "talk"))
 
-    def wrap_up(self, call_id: str | None, agent_id: int, reason: str = "") -> dict:
+    def wrap_up(self, call_id: str | None, agent_id: int, reason: str = "", callback: dict | None = None) -> dict:
+        """Finish wrap-up with a reason (a campaign call: one of its dispositions, and optionally
+        ``callback`` = ``{date, time, time_zone, note}`` for a global callback)."""
         agent = self.agent(agent_id)
         if call_id:
             record = Interaction.get_or_none(Interaction.id == call_id)
@@ -568,7 +577,10 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
         if agent.state != "wrap_up":
             raise InvalidAction(f"nothing to wrap up: {agent.what} is {agent.state.replace('_', ' ')}")
         if call_id:
+            self.dispose_campaign_contact(record, agent_id, reason, callback)  # may refuse: before any change
             Interaction.update(wrapup_reason=reason[:128]).where(Interaction.id == call_id).execute()
+        elif callback:
+            raise BadInput("A callback needs the call it follows up.")
         timer = self._timers.pop(agent_id, None)
         if timer is not None:
             timer.kill()

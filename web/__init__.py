@@ -1,7 +1,7 @@
 """The web desktop: a Flask-SocketIO app with one blueprint per audience.
 
 ``auth`` (login/logout, bearer tokens), ``agent`` (the desktop page), ``supervisor`` (live
-agents and queues), ``admin`` (IVR menus and the dialplan, for admins), ``api`` (JSON
+agents and queues), ``admin`` (IVR menus and the dialplan, for admins; campaigns), ``api`` (JSON
 actions, declared with :func:`web.openapi.api_route`, documented at ``/api/openapi.json``)
 and ``realtime`` (Socket.IO pushes). Every action goes through the
 :class:`controller.service.ContactCenter` given to :func:`create_app`; the browser
@@ -19,7 +19,8 @@ from controller.db import release_connection
 from flask import Flask
 from flask_socketio import SocketIO
 
-from . import admin, agent, api, auth, callbacks_api, calls_api, openapi, realtime, recordings, supervisor
+from . import (admin, agent, api, auth, callbacks_api, calls_api, campaigns_api, openapi, realtime, recordings,
+               supervisor)
 from .jsonio import SocketJson, json_default
 
 log = logging.getLogger(__name__)

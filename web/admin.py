@@ -1,4 +1,5 @@
-"""The administrators' pages and API: IVR menus and the switchdesk dialplan (docs/ivr.md).
+"""The administrators' pages and API: IVR menus and the switchdesk dialplan (docs/ivr.md),
+and the page of outbound campaigns (``/admin/campaigns``; its API is :mod:`web.campaigns_api`).
 
 ``/admin/ivr`` is the editor (menus as a form or as XML with highlighting, checks, a dry
 run, versions, diffs, publish and rollback). Everything it does goes through the JSON
@@ -243,6 +244,15 @@ def ivr_page():
     if current_user.role != ADMIN_ROLE:
         abort(403)
     return render_template("admin_ivr.html")
+
+
+@bp.route("/admin/campaigns")
+@login_required
+def campaigns_page():
+    """Outbound campaigns (supervisors and admins, like their API: web/campaigns_api.py)."""
+    if not current_user.is_supervisor:
+        abort(403)
+    return render_template("admin_campaigns.html")
 
 
 # ---------------------------------------------------------------- the API

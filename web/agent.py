@@ -22,10 +22,14 @@ def idle_reasons() -> list[str]:
 
 
 def wrapup_reasons() -> dict[str, list[str]]:
-    """Each queue's wrap-up reasons, by queue name."""
-    from controller.models import Queue
+    """Each queue's wrap-up reasons, by queue name; a campaign's queue offers the campaign's dispositions."""
+    from controller.models import Campaign, Queue
 
-    return {q.name: list(q.wrapup_reasons or []) for q in Queue.select(Queue.name, Queue.wrapup_reasons)}
+    reasons = {q.name: list(q.wrapup_reasons or []) for q in Queue.select(Queue.name, Queue.wrapup_reasons)}
+    for campaign in Campaign.select(Campaign.dispositions, Queue.name).join(Queue):
+        if campaign.dispositions:
+            reasons[campaign.queue.name] = list(campaign.dispositions)
+    return reasons
 
 
 def desktop_config() -> dict[str, Any]:

@@ -121,7 +121,8 @@ def calls():
 
 @api_route(bp, "post", "/calls/<call_id>/wrapup", body=WrapUpBody, errors=(403, 404, 409), tags=("calls",))
 def wrap_up(call_id: str, body: WrapUpBody):
-    """Finish wrap-up with one of the queue's reasons."""
+    """Finish wrap-up with one of the queue's reasons (a campaign call: one of its dispositions,
+    optionally with the time its campaign calls the customer again)."""
     from controller.models import Interaction
 
     call_id = _call_id(call_id)
@@ -131,7 +132,13 @@ def wrap_up(call_id: str, body: WrapUpBody):
     if Interaction.get_or_none(Interaction.id == call_id) is None:
         raise ApiError(404, "No such call.")
     cc = contact_center()
-    _act(lambda: cc.wrap_up(call_id, current_user.id, reason))
+    callback = body.callback.model_dump() if body.callback is not None else None
+    from controller.calls.errors import BadInput
+
+    try:
+        _act(lambda: cc.wrap_up(call_id, current_user.id, reason, callback))
+    except BadInput as exc:  # not a disposition of the campaign, a callback time that cannot be
+        raise ApiError(400, str(exc)) from exc
     return jsonify(ok=True)
 
 

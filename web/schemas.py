@@ -107,8 +107,21 @@ class TagBody(Body):
     text: _text(256, 1) = Field(description="A note, stored at the recording's current offset.")
 
 
+class WrapUpCallback(Body):
+    """When the campaign should call the customer again (a global callback)."""
+
+    date: _text(10, 10) = Field(description="YYYY-MM-DD", examples=["2026-03-02"])
+    time: _text(5, 5) = Field(description="HH:MM", examples=["14:30"])
+    time_zone: _text(64, 1) = Field(description="The customer's time zone (IANA name).", examples=["America/Chicago"])
+    note: _text(256) = Field("", description="Why; shown with the callback (default: the disposition).")
+
+
 class WrapUpBody(Body):
-    reason: _text(128, 1) = Field(description="One of the queue's wrap-up reasons.", examples=["Resolved"])
+    reason: _text(128, 1) = Field(description="One of the queue's wrap-up reasons; for a campaign call, one of "
+                                              "the campaign's dispositions.", examples=["Resolved"])
+    callback: WrapUpCallback | None = Field(
+        None, description="Campaign calls only: the campaign calls the customer again at this time "
+                          "(a global callback); the contact is `scheduled` until then.")
 
 
 class AgentStateBody(Body):
@@ -255,7 +268,8 @@ class Agent(Reply):
 class Me(Reply):
     agent: Agent
     idle_reasons: list[str]
-    wrapup_reasons: dict[str, list[str]] = Field(description="Each queue's wrap-up reasons, by queue name.")
+    wrapup_reasons: dict[str, list[str]] = Field(description="Each queue's wrap-up reasons, by queue name (a "
+                                                             "campaign's queue: the campaign's dispositions).")
 
 
 class QueueStats(Reply):

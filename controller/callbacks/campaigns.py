@@ -36,6 +36,52 @@ ANSWERED_PRIORITY = 100
 class CampaignDialer:
     """Mixed into :class:`controller.service.ContactCenter` (via :class:`~.service.CallbackControl`)."""
 
+    def dispose_campaign_contact(self, record: Interaction, agent_id: int, reason: str,
+                                 callback: dict | None = None) -> None:
+        """Wrap-up of a campaign call: ``reason`` must be one of the campaign's dispositions; it is
+        stored on the contact (``done``, or ``scheduled`` while a global callback is open). With
+        ``callback`` (``date``, ``time``, ``time_zone``, optional ``note``) a global callback brings
+        the contact back into the list at that time.
+
+        Called before wrap-up changes anything: a refusal (:class:`~.campaign_admin.CampaignRefused`)
+        leaves the agent in wrap-up and the contact as it was.
+        """
+        from .campaign_admin import CampaignRefused, match_disposition
+
+        contact_id = (record.variables or {}).get("campaign_contact_id")
+        contact = CampaignContact.get_or_none(CampaignContact.id == contact_id) if contact_id else None
+        if contact is None:
+            if callback:
+                raise CampaignRefused("Only a campaign's call can be called back by its campaign: "
+                                      "use the agenda for this one.")
+            return
+        campaign = Campaign.select(Campaign, Queue).join(Queue).where(Campaign.id == contact.campaign_id).get()
+        disposition = match_disposition(campaign, reason)
+        if callback:
+            self.schedule_agenda(agent_id, number=contact.number, date=callback["date"], time=callback["time"],
+                                 time_zone=callback["time_zone"], reason=callback.get("note") or disposition,
+                                 scope="global", queue_name=campaign.queue.name, contact_id=record.id,
+                                 name=contact.name)
+        contact = CampaignContact.get_by_id(contact.id)
+        waiting = contact.callback_id is not None and Callback.select().where(
+            (Callback.id == contact.callback_id) & Callback.status.in_(store.WAITING)).exists()
+        (CampaignContact.update(disposition=disposition[:64], status="scheduled" if waiting else "done",
+                                updated_at=utcnow())
+         .where((CampaignContact.id == contact.id) & (CampaignContact.status != "dialing")).execute())
+        log.info("campaign %s: %s wrapped up as %s", campaign.name or campaign.queue.name, contact.number, disposition)
+
+    def contact_scheduled(self, campaign: Campaign, cb: Callback) -> None:
+        """A global callback was scheduled: its contact (added if new) waits for it, ``scheduled``."""
+        now = utcnow()
+        contact = CampaignContact.get_or_none((CampaignContact.campaign == campaign.id)
+                                              & (CampaignContact.number == cb.number))
+        if contact is None:
+            CampaignContact.create(campaign=campaign, number=cb.number, name=cb.name, status="scheduled",
+                                   next_at=cb.due_at, callback=cb.id, updated_at=now)
+        else:
+            (CampaignContact.update(status="scheduled", next_at=cb.due_at, callback=cb.id, updated_at=now)
+             .where((CampaignContact.id == contact.id) & (CampaignContact.status != "dialing")).execute())
+
     def callback_to_campaign(self, cb: Callback) -> int:
         """A due global callback: its contact goes back to the top of the campaign's list."""
         campaign = Campaign.get_or_none(Campaign.queue == cb.queue_id)
@@ -182,3 +228,6 @@ class CampaignDialer:
         if cb is not None and cb.status == "dialing":
             self.callback_not_answered(cb, result)
             self.push_callback(cb)
+            if cb.status in store.FINAL:  # its last attempt: the contact is done too
+                (CampaignContact.update(status="done", disposition=f"no answer ({_cause(result)})"[:64])
+                 .where(CampaignContact.id == contact.id).execute())

@@ -49,6 +49,7 @@ class CallbackScheduler:
         self.passes = 0
         self.last_pass_seconds = 0.0
         self._route_timer: gevent.Greenlet | None = None
+        self._pass: gevent.Greenlet | None = None  # the pass running now
 
     def start(self) -> None:
         interval = self.cc.callback_settings.interval
@@ -58,12 +59,19 @@ class CallbackScheduler:
                                next_run_time=dt.datetime.now(dt.timezone.utc))
         self.scheduler.start()
 
-    def stop(self) -> None:
+    def stop(self, wait: float = 10.0) -> None:
+        """No more passes; a pass that is running finishes first (up to ``wait`` seconds), so its
+        claims are written down before the process hands over and its connection is free."""
         if self._route_timer is not None:
             self._route_timer.kill(block=False)
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         self.scheduler = None
+        running = self._pass
+        if running is not None and running is not gevent.getcurrent():
+            running.join(wait)
+            if not running.dead:
+                log.warning("a callback scheduler pass did not end within %.0f s of the stop", wait)
 
     def wake(self, at: dt.datetime | None = None) -> None:
         """Run a pass now (or at ``at``, UTC naive) instead of waiting for the interval."""
@@ -73,11 +81,13 @@ class CallbackScheduler:
         self.scheduler.modify_job(JOB_ID, next_run_time=when)
 
     def _run(self) -> None:
+        self._pass = gevent.getcurrent()
         try:
             self.run_once()
         except Exception:  # noqa: BLE001 - the next pass tries again
             log.exception("callback scheduler pass failed")
         finally:
+            self._pass = None
             release_connection()
 
     def run_once(self) -> dict:

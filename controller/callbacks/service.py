@@ -242,6 +242,8 @@ class CallbackControl(QueueMenus, AgentInitiated, CallbackDialing, CampaignDiale
         cb, _ = store.request(kind=scope, number=number, queue=queue,
                               launch="owner" if scope == "personal" else "campaign", agent_id=agent_id,
                               instance=self.callback_settings.instance, **fields)
+        if scope == "global":
+            self.contact_scheduled(Campaign.get(Campaign.queue == queue.id), cb)
         self.push_callback(cb)
         self.callback_scheduler.wake()
         return store.as_dict(cb)

@@ -41,8 +41,6 @@ def settings(settings):
     admin.close()
 
 
-@pytest.mark.skip(reason="known hang: psycopg2's conn.close() in close_all() blocks at teardown under psycogreen "
-                         "after this live-ESL flow; the flow itself passes (see the session-2 note)")
 def test_restart_while_dialing_on_postgres(sales, live_center, simulator, settings, people, pushes):
     from controller.db import database
 
@@ -55,3 +53,24 @@ def test_restart_while_dialing_on_postgres(sales, live_center, simulator, settin
                            if event.name == "CHANNEL_CREATE" and event.get("Call-Direction") == "outbound" else None)
     test_restart.test_restart_while_dialing_adopts_the_call_and_never_dials_again(
         live_center, simulator, settings, people, pushes, dialed)
+
+
+from .test_campaign_admin import made, renewals, sam  # noqa: E402,F401 - fixtures of the flows below
+from .test_dispositions import campaign  # noqa: E402,F401
+
+
+def test_campaign_administration_on_postgres(sam, made, contact_center, people):
+    from . import test_campaign_admin
+
+    test_campaign_admin.test_contacts_are_listed_by_status_progress_counts_them_and_removal_cancels_their_callback(
+        sam, made, contact_center, people)
+    again = sam.post("/api/campaigns", json={**test_campaign_admin.BASE, "name": "SPRING RENEWALS", "queue": "sales"})
+    assert again.status_code == 409 and "already called" in again.get_json()["error"]
+
+
+def test_campaign_disposition_and_global_callback_on_postgres(campaign, live_center, simulator, pushes, people,
+                                                              signed_in):
+    from . import test_dispositions
+
+    test_dispositions.test_a_wrapped_up_call_back_comes_back_into_the_list_and_is_dialed_and_offered_again(
+        campaign, live_center, simulator, pushes, people, signed_in)

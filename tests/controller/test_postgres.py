@@ -38,3 +38,31 @@ def test_call_flow_on_postgres(live_center, simulator, people, pushes):
 def test_controller_restart_on_postgres(live_center, simulator, people, settings):
     test_reconcile.test_controller_restart_adopts_live_calls_and_finishes_gone_ones(
         live_center, simulator, people, settings)
+
+
+CLOSE_WHILE_A_QUERY_WAITS = """
+import sys, gevent
+from controller.db import database, open_database
+
+db = open_database(sys.argv[1])
+def slow():
+    database.execute_sql("SELECT pg_sleep(0.5)")
+busy = gevent.spawn(slow)
+gevent.sleep(0.1)              # its query now waits for the server, inside psycopg2's connection lock
+db.close_all()                 # plain psycopg2 would block this thread for good here
+busy.join(5)
+print("closed", type(busy.exception).__name__ if busy.exception else "ok")
+"""
+
+
+def test_closing_the_pool_while_another_greenlet_waits_on_a_query_does_not_hang():
+    """In its own process: a hang here would otherwise hang the whole test run."""
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    done = subprocess.run([sys.executable, "-c", CLOSE_WHILE_A_QUERY_WAITS, URL], cwd=root, timeout=30,
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": root})
+    assert done.returncode == 0, done.stderr
+    # the query ran to its end before its connection was closed
+    assert done.stdout.split() == ["closed", "ok"]

@@ -56,6 +56,12 @@ class ApiClient:
     def post(self, path: str, json=None, **kwargs):
         return self.client.post(path, json=json, headers={"X-CSRFToken": self.token}, **kwargs)
 
+    def patch(self, path: str, json=None, **kwargs):
+        return self.client.patch(path, json=json, headers={"X-CSRFToken": self.token}, **kwargs)
+
+    def delete(self, path: str, **kwargs):
+        return self.client.delete(path, headers={"X-CSRFToken": self.token}, **kwargs)
+
 
 @pytest.fixture
 def signed_in(app, people):
