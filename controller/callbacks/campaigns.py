@@ -29,6 +29,9 @@ from .numbers import InvalidNumber, dial_string
 
 log = logging.getLogger(__name__)
 
+#: the wrap-up reason of a call the agent scheduled a callback for from the desktop's Agenda
+#: dialog (``POST /api/agenda`` with its ``contact_id``); a campaign takes it besides its dispositions
+AGENDA = "Agenda"
 #: a customer who answered a campaign call is served before callers who chose to call in
 ANSWERED_PRIORITY = 100
 
@@ -56,7 +59,11 @@ class CampaignDialer:
                                       "use the agenda for this one.")
             return
         campaign = Campaign.select(Campaign, Queue).join(Queue).where(Campaign.id == contact.campaign_id).get()
-        disposition = match_disposition(campaign, reason)
+        if not callback and (reason or "").strip().casefold() == AGENDA.casefold() and Callback.select().where(
+                (Callback.original_contact_id == record.id) & Callback.status.in_(store.WAITING)).exists():
+            disposition = AGENDA  # the desktop's Agenda dialog scheduled a callback for this call
+        else:
+            disposition = match_disposition(campaign, reason)
         if callback:
             self.schedule_agenda(agent_id, number=contact.number, date=callback["date"], time=callback["time"],
                                  time_zone=callback["time_zone"], reason=callback.get("note") or disposition,

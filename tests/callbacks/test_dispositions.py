@@ -156,3 +156,25 @@ def test_a_global_callback_that_is_never_answered_finishes_its_contact(campaign,
     simulator.wait_for(lambda: Callback.get_by_id(cb["id"]).status == "expired", timeout=10)
     simulator.wait_for(lambda: contact(SECOND).status == "done", timeout=5)
     assert contact(SECOND).disposition == "no answer (USER_BUSY)" and contact(SECOND).attempts == 1
+
+
+def test_the_desktops_agenda_is_a_disposition_once_an_agenda_was_scheduled_for_the_call(
+        campaign, live_center, simulator, pushes, people, signed_in):
+    """The desktop's Agenda dialog schedules with ``POST /api/agenda`` and then wraps up with
+    the reason "Agenda": a campaign call takes it, but only when a callback was really scheduled."""
+    alice = signed_in("alice")
+    alice.post("/api/agent/state", json={"state": "available"})
+    _, connected = connected_call(pushes, alice.agent_id)
+    live_center.hangup(connected["id"], None)
+    simulator.wait_for(lambda: live_center.agents[alice.agent_id].state == "wrap_up", timeout=5)
+    url = f"/api/calls/{connected['id']}/wrapup"
+    early = alice.post(url, json={"reason": "Agenda"})
+    assert early.status_code == 400 and "is not a disposition of the campaign Renewals" in early.get_json()["error"]
+
+    scheduled = alice.post("/api/agenda", json={"number": FIRST, "date": "2030-01-02", "time": "10:00",
+                                                "time_zone": "America/New_York", "reason": "wants the manager",
+                                                "scope": "global", "contact_id": connected["id"]})
+    assert scheduled.status_code == 201, scheduled.get_json()
+    assert alice.post(url, json={"reason": "Agenda"}).status_code == 200
+    assert (contact(FIRST).status, contact(FIRST).disposition) == ("scheduled", "Agenda")
+    assert live_center.agents[alice.agent_id].state == "available"
