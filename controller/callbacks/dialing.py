@@ -58,11 +58,15 @@ class CallbackDialing:
 
     # -- pushes --------------------------------------------------------------------------------
     def push_callback(self, cb: Callback, *, notify: bool = False, event: str = "callback") -> None:
-        """The callback's new state to its queue's agents, its owner and supervisors."""
+        """The callback's new state to its queue's agents, its owner and supervisors.
+
+        A personal one (``launch`` owner: an agent's agenda, its reason and number) goes to
+        its owner only, until it is handed to the queue.
+        """
         payload = store.as_dict(cb)
         payload["notify"] = notify
         rooms = {"supervisors"}
-        if cb.queue_id:
+        if cb.queue_id and cb.launch != "owner":
             rooms |= {f"agent:{row.agent_id}" for row in
                       AgentQueue.select(AgentQueue.agent).where(AgentQueue.queue == cb.queue_id)}
         for agent_id in (cb.owner_id, cb.agent_id):

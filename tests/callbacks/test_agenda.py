@@ -117,3 +117,12 @@ def test_a_global_callback_goes_back_into_the_campaign_at_its_time(campaign, liv
     live_center.hangup(connected["id"], None)
     pushes.wait_for(lambda r, e, p: e == "callback" and p["status"] == "completed", timeout=5)
     assert [h[1] for h in history(cb["id"])] == ["request", "offer", "dial", "answer", "complete"]
+
+
+def test_an_agents_agenda_is_pushed_to_that_agent_only(sales, live_center, pushes, people):
+    """Her agenda (the number, her reason) is hers: bob, of the same queue, is told nothing of it."""
+    cb = live_center.schedule_agenda(people.alice.id, number=CUSTOMER, date="2030-03-04", time="09:30",
+                                     time_zone="America/New_York", reason="Renewal quote", queue_name="sales")
+    pushes.wait_for(lambda r, e, p: r == f"agent:{people.alice.id}" and e == "callback" and p["id"] == cb["id"])
+    assert pushes.wait_for(lambda r, e, p: r == "supervisors" and e == "callback" and p["id"] == cb["id"])
+    assert not [r for r, e, p in pushes.pushes if p.get("id") == cb["id"] and r == f"agent:{people.bob.id}"]
