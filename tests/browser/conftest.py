@@ -105,10 +105,18 @@ def running_demo(workdir: Path, request, **options):
             print("\n--- switchdesk demo output (tail) ---\n" + server.log_tail(200))
 
 
+#: the demo's options unless a test module sets its own ``DEMO_OPTIONS``: customers call
+#: every 2 s and stay on the line
+DEMO_OPTIONS = {"call_interval": 2.0}
+#: a module's quiet demo: no customer unless a test places one; the simulator's HTTP control on
+QUIET_DEMO = {"call_interval": 0, "sim_http": True}
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory, request):
-    """The demo stack; customers call every 2 s and stay on the line."""
-    with running_demo(tmp_path_factory.mktemp("demo"), request, call_interval=2.0) as server:
+    """One demo stack per test module, with the module's ``DEMO_OPTIONS``."""
+    options = getattr(request.module, "DEMO_OPTIONS", DEMO_OPTIONS)
+    with running_demo(tmp_path_factory.mktemp("demo"), request, **options) as server:
         yield server
 
 

@@ -12,18 +12,14 @@ import sqlite3
 
 import pytest
 
-from .conftest import running_demo
+from .conftest import QUIET_DEMO
 from .stack import (SALES_DID, SUPPORT_DID, call_pane, channels, customer_calls, expect, hears, phone_leg, settle,
                     sim, signed_in, wait_for)
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory, request):
-    """One demo for the module, with no customers unless a test places them."""
-    with running_demo(tmp_path_factory.mktemp("demo"), request, call_interval=0, sim_http=True) as server:
-        yield server
+DEMO_OPTIONS = QUIET_DEMO
 
 
 @pytest.fixture(autouse=True)

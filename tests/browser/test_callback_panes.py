@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from .conftest import running_demo
+from .conftest import QUIET_DEMO
 from .stack import (SALES_DID, SUPPORT_DID, Desk, call_pane, channels, customer_calls, expect, phone, settle, sim,
                     signed_in, wait_for)
 
@@ -23,10 +23,7 @@ pytestmark = pytest.mark.browser
 MAIN_MENU_DID = "8005550300"  # the demo's IVR: 3 asks for a callback from sales
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory, request):
-    with running_demo(tmp_path_factory.mktemp("demo"), request, call_interval=0, sim_http=True) as server:
-        yield server
+DEMO_OPTIONS = QUIET_DEMO
 
 
 @pytest.fixture(autouse=True)

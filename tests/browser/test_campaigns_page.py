@@ -6,16 +6,13 @@ import re
 
 import pytest
 
-from .conftest import running_demo, sign_in
+from .conftest import sign_in
 from .stack import expect
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory, request):
-    with running_demo(tmp_path_factory.mktemp("demo"), request, call_interval=0) as server:
-        yield server
+DEMO_OPTIONS = {"call_interval": 0}
 
 
 def test_a_supervisor_makes_a_campaign_and_imports_its_contacts(new_page, screenshot):

@@ -11,17 +11,14 @@ import re
 
 import pytest
 
-from .conftest import running_demo
+from .conftest import QUIET_DEMO
 from .stack import (SALES_DID, SUPPORT_DID, Desk, call_pane, channels, customer_calls, expect, phone, phone_leg,
                     settle, sim, signed_in, wait_for)
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory, request):
-    with running_demo(tmp_path_factory.mktemp("demo"), request, call_interval=0, sim_http=True) as server:
-        yield server
+DEMO_OPTIONS = QUIET_DEMO
 
 
 @pytest.fixture(autouse=True)

@@ -6,16 +6,13 @@ import re
 
 import pytest
 
-from .conftest import running_demo, sign_in
+from .conftest import QUIET_DEMO, sign_in
 from .stack import SALES_DID, SUPPORT_DID, call_pane, customer_calls, expect, settle, sim, signed_in
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory, request):
-    with running_demo(tmp_path_factory.mktemp("demo"), request, call_interval=0, sim_http=True) as server:
-        yield server
+DEMO_OPTIONS = QUIET_DEMO
 
 
 @pytest.fixture(autouse=True)
