@@ -246,7 +246,8 @@ def extension_xml(kind: str, target: str) -> str:
                 ("set", "hold_music=local_stream://moh"), ("answer", ""), ("park", "")]
         note = f"Callback request for queue {target} (cc_callback=ivr, the caller's number)"
     elif kind == "voicemail":
-        body = [("set", "cc_message=ivr"), ("set", f"cc_queue={target}"), ("answer", ""), ("park", "")]
+        body = [("set", "cc_message=ivr"), ("set", f"cc_queue={target}"), ("set", "park_after_bridge=true"),
+                ("answer", ""), ("park", "")]
         note = f"A message for queue {target} (cc_message=ivr: recorded, listed in its Missed calls)"
     else:
         raise ValueError(f"no extension is generated for {kind!r}")

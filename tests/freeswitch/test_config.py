@@ -318,13 +318,14 @@ def test_the_main_menu_did_runs_the_menu(fs):
     ("1", "sales", {}),
     ("2", "support", {}),
     ("3", "sales", {"cc_callback": "ivr", "cc_callback_number": "${caller_id_number}"}),
+    ("4", "support", {"cc_message": "ivr"}),
     ("0", "support", {}),
 ])
 def test_each_main_menu_choice_parks_the_caller_for_the_controller(fs, digit, queue, extra):
     menu = configuration(fs, "ivr.conf").find("./menus/menu[@name='main']")
     assert menu is not None
     entries = {entry.get("digits"): entry for entry in menu.findall("entry")}
-    assert set(entries) == {"1", "2", "3", "0"}
+    assert set(entries) == {"1", "2", "3", "4", "0"}
     entry = entries[digit]
     assert entry.get("action") == "menu-exec-app"
     app, target, dialplan, context_name = entry.get("param").split()

@@ -70,6 +70,7 @@ def hangup_cause(sim, uuid):
     ("1", "sales", {}),
     ("2", "support", {}),
     ("3", "sales", {"cc_callback": "ivr", "cc_callback_number": "5550123"}),
+    ("4", "support", {"cc_message": "ivr"}),
     ("0", "support", {}),
 ])
 def test_each_choice_parks_the_caller_with_its_queue(sim, key, queue, extra):

@@ -15,7 +15,8 @@ from .conftest import DIALPLAN, MENU
 def test_the_shipped_menu_is_exactly_what_the_form_writes(shipped):
     menu = menu_from_xml(shipped[MENU])
     assert [(e.digits, e.action, e.target) for e in menu.entries] == [
-        ("1", "queue", "sales"), ("2", "queue", "support"), ("3", "callback", "sales"), ("0", "route", "operator")]
+        ("1", "queue", "sales"), ("2", "queue", "support"), ("3", "callback", "sales"), ("4", "voicemail", "support"),
+        ("0", "route", "operator")]
     assert render_menu(menu) == shipped[MENU]
 
 
@@ -71,7 +72,8 @@ def test_a_menu_choice_adds_the_extension_it_needs_and_keeps_the_rest(shipped):
     menu.entries.append(Entry("4", "queue", "billing"))
     text = ensure_extensions(shipped[DIALPLAN], [menu])
     assert text.startswith(shipped[DIALPLAN][:shipped[DIALPLAN].index("  </context>")])  # nothing else changed
-    assert extension_names(text) == {"queue_sales", "queue_support", "operator", "callback_sales", "queue_billing"}
+    assert extension_names(text) == {"queue_sales", "queue_support", "operator", "callback_sales", "voicemail_support",
+                                     "queue_billing"}
     [ext] = [e for e in parse(text).iter("extension") if e.get("name") == "queue_billing"]
     [condition] = ext.findall("condition")
     assert (condition.get("field"), condition.get("expression")) == ("destination_number", "^queue_billing$")
@@ -99,7 +101,8 @@ def test_extensions_the_editor_added_go_when_no_menu_uses_them(shipped):
     assert render_forms({DIALPLAN: with_billing[DIALPLAN]}, [menu])[DIALPLAN] == shipped[DIALPLAN]
     # an admin's own extension stays even when no menu uses it
     assert prune_generated(shipped[DIALPLAN], set()) == shipped[DIALPLAN]
-    assert transfer_targets([shipped[MENU]]) == {"queue_sales", "queue_support", "callback_sales", "operator"}
+    assert transfer_targets([shipped[MENU]]) == {"queue_sales", "queue_support", "callback_sales",
+                                                  "voicemail_support", "operator"}
 
 
 def test_an_empty_dialplan_gets_the_switchdesk_context():
