@@ -726,6 +726,10 @@ def _stalls(loop: dict) -> str:
     full = [took for took, gen in collections if gen == 2]
     if full:
         text += f"; {len(full)} full GC, longest {max(full) / 1e6:.0f} ms"
+    young = [took for took, gen in collections if gen < 2]
+    if young:
+        text += (f"; {len(young)} young GC, {sum(young) / 1e6:.0f} ms in all, "
+                 f"longest {max(young) / 1e6:.1f} ms")
     return text
 
 
