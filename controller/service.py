@@ -23,7 +23,7 @@ from .calls.data import CallData
 from .calls.errors import BadInput, BadTarget, NotYourCall, SwitchRefused, TargetUnavailable, UnknownCall
 from .calls.outbound import OutboundCalls
 from .calls.recording import RecordingControl
-from .calls.store import insert_interaction
+from .calls.store import insert_interaction, write_wrapup_reason
 from .callbacks.service import CallbackControl
 from .config import Settings
 from .db import release_connection
@@ -540,16 +540,17 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
 
     def wrap_up(self, call_id: str | None, agent_id: int, reason: str = "") -> dict:
         agent = self.agent(agent_id)
-        if call_id:
+        if call_id and call_id != agent.agent.wrapup_call_id:
+            # not the call this agent is wrapping up (that one is known without a query)
             record = Interaction.get_or_none(Interaction.id == call_id)
             if record is None:
                 raise UnknownCall(f"no call {call_id}")
-            if call_id != agent.agent.wrapup_call_id and record.agent_id != agent_id:
+            if record.agent_id != agent_id:
                 raise NotYourCall("You are not part of this call.")
         if agent.state != "wrap_up":
             raise InvalidAction(f"nothing to wrap up: {agent.what} is {agent.state.replace('_', ' ')}")
         if call_id:
-            Interaction.update(wrapup_reason=reason[:128]).where(Interaction.id == call_id).execute()
+            write_wrapup_reason(call_id, reason[:128])
         timer = self._timers.pop(agent_id, None)
         if timer is not None:
             timer.kill()

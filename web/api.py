@@ -122,16 +122,21 @@ def calls():
 @api_route(bp, "post", "/calls/<call_id>/wrapup", body=WrapUpBody, errors=(403, 404, 409), tags=("calls",))
 def wrap_up(call_id: str, body: WrapUpBody):
     """Finish wrap-up with one of the queue's reasons."""
-    from controller.models import Interaction
+    from controller.calls.errors import UnknownCall
 
     call_id = _call_id(call_id)
     reason = body.reason
     # the call has usually ended (or was transferred) already: the controller checks it
     # against the agent's wrap-up call, not the live calls
-    if Interaction.get_or_none(Interaction.id == call_id) is None:
-        raise ApiError(404, "No such call.")
     cc = contact_center()
-    _act(lambda: cc.wrap_up(call_id, current_user.id, reason))
+
+    def finish() -> None:
+        try:
+            cc.wrap_up(call_id, current_user.id, reason)
+        except UnknownCall as exc:
+            raise ApiError(404, "No such call.") from exc
+
+    _act(finish)
     return jsonify(ok=True)
 
 
