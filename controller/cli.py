@@ -18,7 +18,7 @@ import gevent.event  # noqa: E402
 
 from .config import EslAddress, Settings  # noqa: E402
 from .db import create_tables, open_database  # noqa: E402
-from .runtime import freeze_startup_heap, tune_greenlets  # noqa: E402
+from .runtime import freeze_startup_heap, keep_survivors_frozen, tune_greenlets  # noqa: E402
 
 log = logging.getLogger("switchdesk")
 
@@ -56,6 +56,7 @@ def cmd_serve(args, settings: Settings) -> int:
     cc, app, socketio = build(settings)
     cc.start()
     freeze_startup_heap()
+    keep_survivors_frozen()
     web = serve_web(app, socketio, settings)
     log.info("switchdesk serving on http://%s:%d, FreeSWITCH at %s", settings.web_host, settings.web_port, settings.esl)
     _wait(web, cc)
@@ -89,6 +90,7 @@ def cmd_demo(args, settings: Settings) -> int:
     seed_ivr(conf_dir)
     cc.start()
     freeze_startup_heap()
+    keep_survivors_frozen()
     web = serve_web(app, socketio, settings)
     print("\nswitchdesk demo is running: http://%s:%d" % (settings.web_host, settings.web_port))
     print("FreeSWITCH simulator: ESL on 127.0.0.1:%d (password ClueCon), control API on %s" % (

@@ -1,24 +1,32 @@
 """The serving process's memory settings: garbage collection that does not freeze calls.
 
 CPython's cycle collector stops the whole process while it runs, and a gevent process
-is one thread: every call, request and push waits. A full collection walks every
-container object the process has. With 500 calls and their desktops connected that is
-~200,000 objects and 100-180 ms, once every few seconds to minutes; at 50 actions a
-second that pause alone is the 99th percentile of their latency (docs/benchmarks.md).
+is one thread: every call, request and push waits. A collection walks every container
+object of the generations it collects, ~1 µs each on the 2-core test machine. With 500
+calls and their desktops connected the process holds ~190,000 such objects, and a full
+collection (the oldest generation) took 100-180 ms, every 20-30 s at the bench's load;
+the actions and events in flight meanwhile were the 99th percentile of their latency
+(docs/benchmarks.md).
+
+Two things keep full collections short, and one makes them rarer:
 
 - :func:`freeze_startup_heap`: what exists once the process has started (modules, the
-  Flask app, the models, routes: about 85,000 objects) lives as long as the process.
-  ``gc.freeze()`` moves it out of every later collection, so a full collection walks
-  only what calls and connections made since.
-- :data:`THRESHOLDS`: a young collection every 700 new objects (CPython's default)
-  runs several times within one HTTP request, and each one promotes the request's
-  still-live objects to an older generation, where they count towards the next full
-  collection although they die a moment later. A larger first threshold lets a
-  request's objects die young (freed by reference counting before any collection
-  sees them); a young collection of that size takes about a millisecond.
+  Flask app, models, routes: ~88,000 objects) lives as long as the process; ``gc.freeze()``
+  moves it out of every later collection.
+- :func:`keep_survivors_frozen`: what survives a full collection is, mostly, the state of
+  calls and connected desktops, which lives for minutes to hours. It is frozen too, so
+  the next full collection walks only what became old since (a few thousand objects:
+  milliseconds). The price: cyclic garbage among frozen objects (objects freed by
+  reference counting, nearly all of them, are freed as usual) waits for the next
+  *sweep*, a complete collection every :data:`SWEEP_SECONDS` (one pause of the old
+  length, an hour apart).
 - gevent's greenlet tree tracking (on by default) keeps the spawning stack of every
-  greenlet: ~18 frame objects for each of the 1,000 greenlets that 500 desktops keep
-  alive, and a stack walk on every spawn. Nothing here reads it.
+  greenlet: ~18 frame objects for each of the ~1,000 greenlets 500 desktops keep alive,
+  and a stack walk on every spawn. Nothing here reads it (:func:`tune_greenlets`).
+
+The young generations keep CPython's thresholds: a young collection walks the young
+objects, so a larger first threshold makes each one longer (20,000 objects: 15-25 ms
+here) to save pauses that are short already (~0.5 ms at the default 700).
 """
 from __future__ import annotations
 
@@ -29,8 +37,10 @@ import gevent
 
 log = logging.getLogger(__name__)
 
-#: (young, middle, old) collection thresholds; see the module's docstring
-THRESHOLDS = (20_000, 20, 10)
+#: seconds between complete collections (frozen objects included); see the module docstring
+SWEEP_SECONDS = 3600.0
+
+_sweeper: gevent.Greenlet | None = None
 
 
 def tune_greenlets() -> None:
@@ -39,12 +49,55 @@ def tune_greenlets() -> None:
 
 
 def freeze_startup_heap() -> None:
-    """Collect once, keep what is left out of every later collection, and raise the thresholds.
+    """Collect once and keep what is left out of every later collection.
 
     Call once the process has started (database opened, contact center and web app
-    built), before it serves: objects made later (calls, sessions) are collected as usual.
+    built), before it serves.
     """
     gc.collect()
     gc.freeze()
-    gc.set_threshold(*THRESHOLDS)
-    log.info("gc: %d start-up objects frozen; thresholds %s", gc.get_freeze_count(), THRESHOLDS)
+    log.info("gc: %d start-up objects frozen", gc.get_freeze_count())
+
+
+def keep_survivors_frozen(sweep_seconds: float = SWEEP_SECONDS) -> None:
+    """Freeze what survives each full collection; sweep everything every ``sweep_seconds``."""
+    global _sweeper
+    if _freeze_after_full_collection not in gc.callbacks:
+        gc.callbacks.append(_freeze_after_full_collection)
+    if _sweeper is None:
+        _sweeper = gevent.spawn(_sweep_every, sweep_seconds)
+
+
+def stop_keeping_survivors_frozen() -> None:
+    """Undo :func:`keep_survivors_frozen` (tests; a process that embeds the controller)."""
+    global _sweeper
+    if _freeze_after_full_collection in gc.callbacks:
+        gc.callbacks.remove(_freeze_after_full_collection)
+    if _sweeper is not None:
+        _sweeper.kill(block=False)
+        _sweeper = None
+    gc.unfreeze()
+
+
+def _freeze_after_full_collection(phase: str, info: dict) -> None:
+    # right after a full collection the young generations are empty: this freezes
+    # exactly the survivors
+    if phase == "stop" and info["generation"] == 2:
+        gc.freeze()
+
+
+def sweep() -> int:
+    """A complete collection, frozen objects included; returns the objects it found unreachable."""
+    gc.unfreeze()
+    found = gc.collect()  # the callback freezes the survivors again
+    log.info("gc: swept the whole heap: %d unreachable objects, %d kept", found, gc.get_freeze_count())
+    return found
+
+
+def _sweep_every(seconds: float) -> None:
+    while True:
+        gevent.sleep(seconds)
+        try:
+            sweep()
+        except Exception:  # noqa: BLE001 - the next sweep tries again
+            log.exception("gc: sweep failed")
