@@ -497,9 +497,10 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
                 result.set_exception(exc)
 
-        self.dispatcher.submit(call.key, run)
         # the request's pooled connection is not needed while the call's queue works
         release_connection()
+        if not self.dispatcher.run_here(call.key, run):
+            self.dispatcher.submit(call.key, run)
         try:
             return result.get(timeout=self.settings.command_timeout * 3)
         except gevent.Timeout as exc:
