@@ -34,7 +34,7 @@ def build(settings: Settings):
 
     from .service import ContactCenter
 
-    open_database(settings.database_url)
+    open_database(settings.database_url, background_checkpoints=True)
     create_tables()
     cc = ContactCenter(settings)
     app, socketio = create_app(cc, settings)
