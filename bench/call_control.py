@@ -726,6 +726,10 @@ def _stalls(loop: dict) -> str:
     full = [took for took, gen in collections if gen == 2]
     if full:
         text += f"; {len(full)} full GC, longest {max(full) / 1e6:.0f} ms"
+    young = [took for took, gen in collections if gen < 2]
+    if young:
+        text += (f"; {len(young)} young GC, {sum(young) / 1e6:.0f} ms in all, "
+                 f"longest {max(young) / 1e6:.1f} ms")
     return text
 
 
@@ -762,7 +766,8 @@ def parse_args(argv=None):
     p.add_argument("--py-spy", metavar="FILE", help="sample the controller with py-spy (on PATH, or $PY_SPY) "
                                                     "during the measurement: raw stacks to FILE, summary printed")
     p.add_argument("--controller-gc-freeze", action="store_true",
-                   help="experiment: gc.freeze() in the controller process once the calls are up")
+                   help="experiment: an extra gc.collect() + gc.freeze() in the controller process once the calls "
+                        "are up (the controller freezes its start-up heap and its collections' survivors itself)")
     p.add_argument("--samples", help="write every sample to FILE (CSV: series, at_s, latency_ms)")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder (database, controller log)")
     p.add_argument("--seed", type=int, default=1)

@@ -1,11 +1,17 @@
 """Agent states: who can be offered a contact, and why not."""
 from __future__ import annotations
 
+from .db import Prepared
 from .machine import Machine, table
 from .models import Agent, utcnow
 
 #: states an agent can pick themselves
 SELECTABLE = ("available", "idle", "logged_out")
+
+#: an agent's live fields, written on every transition (routing makes several a second)
+_WRITE_STATE = Prepared(
+    'UPDATE {table} SET state = {param}, state_since = {param}, idle_since = {param}, state_reason = {param}, '
+    'wrapup_call_id = {param} WHERE id = {param}', Agent)
 
 
 class AgentMachine(Machine):
@@ -50,22 +56,19 @@ class AgentMachine(Machine):
         self.fire("released_idle" if self.return_to == "idle" else "released")
 
     def on_transition(self, source: str, trigger: str, dest: str) -> None:
-        now = utcnow()
-        fields = {Agent.state: dest, Agent.state_since: now}
-        self.agent.state, self.agent.state_since = dest, now
-        if dest == "wrap_up":
-            fields[Agent.wrapup_call_id] = self.agent.wrapup_call_id
+        a = self.agent
+        a.state = dest
+        a.state_since = utcnow()
         if source == "wrap_up" and dest != "wrap_up":
-            self.agent.wrapup_call_id = None
-            fields[Agent.wrapup_call_id] = None
+            a.wrapup_call_id = None
         if dest == "available" and source != "available":
             # longest-idle routing counts from the moment the agent became free
-            self.agent.idle_since = now
-            fields[Agent.idle_since] = now
+            a.idle_since = a.state_since
         if trigger not in ("make_idle", "offer_withdrawn_idle", "released_idle"):
-            self.agent.state_reason = ""
-            fields[Agent.state_reason] = ""
-        Agent.update(fields).where(Agent.id == self.agent.id).execute()
+            a.state_reason = ""
+        # the row follows the machine: every live field as it is now (wrapup_call_id is
+        # set by whoever ends the call, before the transition to wrap_up)
+        _WRITE_STATE.execute(dest, a.state_since, a.idle_since, a.state_reason, a.wrapup_call_id, a.id)
 
     def as_dict(self) -> dict:
         a = self.agent

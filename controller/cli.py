@@ -18,6 +18,7 @@ import gevent.event  # noqa: E402
 
 from .config import EslAddress, Settings  # noqa: E402
 from .db import create_tables, open_database  # noqa: E402
+from .runtime import freeze_startup_heap, keep_survivors_frozen, tune_greenlets  # noqa: E402
 
 log = logging.getLogger("switchdesk")
 
@@ -36,7 +37,7 @@ def build(settings: Settings):
 
     from .service import ContactCenter
 
-    open_database(settings.database_url)
+    open_database(settings.database_url, background_checkpoints=True)
     create_tables()
     cc = ContactCenter(settings)
     app, socketio = create_app(cc, settings)
@@ -54,8 +55,11 @@ def cmd_serve(args, settings: Settings) -> int:
         print("switchdesk serve needs FREESWITCH_ESL=esl://:password@host:8021 (or run `switchdesk demo`)",
               file=sys.stderr)
         return 2
+    tune_greenlets()
     cc, app, socketio = build(settings)
     cc.start()
+    freeze_startup_heap()
+    keep_survivors_frozen()
     web = serve_web(app, socketio, settings)
     log.info("switchdesk serving on http://%s:%d, FreeSWITCH at %s", settings.web_host, settings.web_port, settings.esl)
     _wait(web, cc)
@@ -69,6 +73,7 @@ def cmd_demo(args, settings: Settings) -> int:
     from .seed import DEMO_CHANNEL_VARIABLES, DEMO_PEOPLE, DEMO_QUEUES, seed_demo, seed_ivr
 
     os.makedirs("var", exist_ok=True)
+    tune_greenlets()
     # the simulator reads the FreeSWITCH configuration the IVR editor publishes to
     conf_dir = os.path.abspath(settings.fs_conf_dir)
     install_shipped_conf(conf_dir)
@@ -87,6 +92,8 @@ def cmd_demo(args, settings: Settings) -> int:
     credentials = seed_demo()
     seed_ivr(conf_dir)
     cc.start()
+    freeze_startup_heap()
+    keep_survivors_frozen()
     web = serve_web(app, socketio, settings)
     print("\nswitchdesk demo is running: http://%s:%d" % (settings.web_host, settings.web_port))
     print("FreeSWITCH simulator: ESL on 127.0.0.1:%d (password ClueCon), control API on %s" % (

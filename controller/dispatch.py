@@ -9,6 +9,11 @@ A worker greenlet runs a call's queue until it is empty, then waits, parked, to 
 handed the next busy call. Starting a new greenlet costs several times more than handing
 work to a parked one (a fresh greenlet needs a fresh stack), and calls become busy and
 idle again many times a second.
+
+A greenlet that would only wait for its item's result (an agent's HTTP request) runs it
+itself when the call's queue is idle (:meth:`OrderedDispatcher.run_here`): the call is
+busy meanwhile, so whatever arrives for it queues behind, exactly as behind a worker,
+and the request does not wait for the event loop to get round to a worker first.
 """
 from __future__ import annotations
 
@@ -49,6 +54,28 @@ class OrderedDispatcher:
             return
         queue = self._queues[key] = deque((item,))
         self._drained.clear()
+        self._start(key, queue)
+
+    def run_here(self, key: Hashable, action: Callable[[], Any]) -> bool:
+        """Run ``action()`` in this greenlet, in order with ``key``'s items, if ``key`` is idle.
+
+        :return: False (and nothing run) if ``key`` has items queued or running: submit it then
+        """
+        if key in self._queues:
+            return False
+        queue = self._queues[key] = deque()  # busy: what arrives meanwhile waits behind the action
+        self._drained.clear()
+        try:
+            action()
+        finally:
+            if queue:
+                self._start(key, queue)
+            else:
+                self._release(key)
+        return True
+
+    def _start(self, key: Hashable, queue: deque) -> None:
+        """Give a busy key's queue to a parked worker, or to a new one."""
         if self._parked:
             get_hub().loop.run_callback(self._parked.pop().switch, (key, queue))
         else:

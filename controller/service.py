@@ -23,7 +23,7 @@ from .calls.data import CallData
 from .calls.errors import BadInput, BadTarget, NotYourCall, SwitchRefused, TargetUnavailable, UnknownCall
 from .calls.outbound import OutboundCalls
 from .calls.recording import RecordingControl
-from .calls.store import flush as flush_interactions, insert_interaction
+from .calls.store import flush as flush_interactions, insert_interaction, write_wrapup_reason
 from .callbacks.service import CallbackControl
 from .config import Settings
 from .db import database, release_connection
@@ -523,9 +523,10 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
             except BaseException as exc:  # noqa: BLE001 - handed to the caller
                 result.set_exception(exc)
 
-        self.dispatcher.submit(call.key, run)
         # the request's pooled connection is not needed while the call's queue works
         release_connection()
+        if not self.dispatcher.run_here(call.key, run):
+            self.dispatcher.submit(call.key, run)
         try:
             return result.get(timeout=self.settings.command_timeout * 3)
         except gevent.Timeout as exc:
@@ -568,7 +569,9 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
         """Finish wrap-up with a reason (a campaign call: one of its dispositions, and optionally
         ``callback`` = ``{date, time, time_zone, note}`` for a global callback)."""
         agent = self.agent(agent_id)
+        record = None
         if call_id:
+            # the row is needed anyway: a campaign call's contact is named in its variables
             record = Interaction.get_or_none(Interaction.id == call_id)
             if record is None:
                 raise UnknownCall(f"no call {call_id}")
@@ -578,7 +581,7 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
             raise InvalidAction(f"nothing to wrap up: {agent.what} is {agent.state.replace('_', ' ')}")
         if call_id:
             self.dispose_campaign_contact(record, agent_id, reason, callback)  # may refuse: before any change
-            Interaction.update(wrapup_reason=reason[:128]).where(Interaction.id == call_id).execute()
+            write_wrapup_reason(call_id, reason[:128])
         elif callback:
             raise BadInput("A callback needs the call it follows up.")
         timer = self._timers.pop(agent_id, None)

@@ -123,22 +123,24 @@ def calls():
 def wrap_up(call_id: str, body: WrapUpBody):
     """Finish wrap-up with one of the queue's reasons (a campaign call: one of its dispositions,
     optionally with the time its campaign calls the customer again)."""
-    from controller.models import Interaction
+    from controller.calls.errors import BadInput, UnknownCall
 
     call_id = _call_id(call_id)
     reason = body.reason
     # the call has usually ended (or was transferred) already: the controller checks it
     # against the agent's wrap-up call, not the live calls
-    if Interaction.get_or_none(Interaction.id == call_id) is None:
-        raise ApiError(404, "No such call.")
     cc = contact_center()
     callback = body.callback.model_dump() if body.callback is not None else None
-    from controller.calls.errors import BadInput
 
-    try:
-        _act(lambda: cc.wrap_up(call_id, current_user.id, reason, callback))
-    except BadInput as exc:  # not a disposition of the campaign, a callback time that cannot be
-        raise ApiError(400, str(exc)) from exc
+    def finish() -> None:
+        try:
+            cc.wrap_up(call_id, current_user.id, reason, callback)
+        except UnknownCall as exc:
+            raise ApiError(404, "No such call.") from exc
+        except BadInput as exc:  # not a disposition of the campaign, a callback time that cannot be
+            raise ApiError(400, str(exc)) from exc
+
+    _act(finish)
     return jsonify(ok=True)
 
 

@@ -1,6 +1,11 @@
 """Login and logout (Flask-Login), CSRF protection (Flask-WTF), bearer tokens and role checks.
 
 Passwords are checked against werkzeug hashes kept on :class:`controller.models.Agent`.
+A session names its user by id and a *credential stamp* (an HMAC of the password hash it
+was opened with), and every request reads that user's row again with one prepared
+statement (no peewee query building): a deleted user is refused at the next request, a
+changed role applies at once, and a new password ends every session opened with the old
+one.
 Every POST/PATCH of a cookie session must carry the page's CSRF token (form field or
 ``X-CSRFToken`` header); a bearer request to ``/api/`` (:mod:`web.tokens`) needs none, and
 its cookie, if any, is ignored.
@@ -11,8 +16,10 @@ agent, and the agent stays signed in with the reason on screen.
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -22,6 +29,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
+
+from controller.db import Prepared
+from controller.models import Agent
 
 from . import tokens
 
@@ -33,6 +43,10 @@ csrf = CSRFProtect()
 
 SUPERVISOR_ROLES = frozenset({"supervisor", "admin"})
 
+#: what a session's user is made of, read on every request of a signed-in person
+_IDENTITY = Prepared('SELECT id, username, name, extension, role, password_hash FROM {table} WHERE id = {param}',
+                     Agent)
+
 
 @dataclass(frozen=True)
 class DesktopUser:
@@ -43,13 +57,16 @@ class DesktopUser:
     name: str
     extension: str
     role: str
+    #: :func:`credential_stamp` of the password this user signed in with
+    stamp: str = field(default="", repr=False, compare=False)
 
     is_authenticated = True
     is_active = True
     is_anonymous = False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session keeps: ``<id>:<stamp>`` (see :func:`_load_user`)."""
+        return f"{self.id}:{self.stamp}"
 
     @property
     def is_supervisor(self) -> bool:
@@ -58,7 +75,14 @@ class DesktopUser:
     @classmethod
     def from_agent(cls, agent: Any) -> "DesktopUser":
         return cls(id=agent.id, username=agent.username, name=agent.name,
-                   extension=agent.extension, role=agent.role)
+                   extension=agent.extension, role=agent.role, stamp=credential_stamp(agent.password_hash))
+
+
+def credential_stamp(password_hash: str) -> str:
+    """Ties a session to the password it was opened with (keyed with the app's secret: the
+    cookie is signed, not encrypted, and tells nothing about the hash)."""
+    key = current_app.secret_key.encode("utf-8")
+    return hmac.new(key, password_hash.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
 
 
 class LoginForm(FlaskForm):
@@ -83,13 +107,20 @@ def contact_center() -> Any:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> DesktopUser | None:
-    from controller.models import Agent
-
-    if not user_id.isdigit():
+def _load_user(session_id: str) -> DesktopUser | None:
+    """The session's user, as the database has them now; None (signed out) if the user is
+    gone or the password changed since the session was opened."""
+    agent_id, sep, stamp = session_id.partition(":")
+    if not sep or not agent_id.isdigit() or len(agent_id) > 18:
+        return None  # also a session from before stamps: sign in again
+    row = _IDENTITY.one(int(agent_id))
+    if row is None:
         return None
-    agent = Agent.get_or_none(Agent.id == int(user_id))
-    return DesktopUser.from_agent(agent) if agent else None
+    user = DesktopUser(*row[:5], stamp=credential_stamp(row[5]))
+    if not hmac.compare_digest(user.stamp, stamp):
+        log.info("web: session of %s refused: the password changed since it was opened", user.username)
+        return None
+    return user
 
 
 @login_manager.request_loader
@@ -169,8 +200,6 @@ def login():
     error = None
     status = 200
     if form.validate_on_submit():
-        from controller.models import Agent
-
         agent = Agent.get_or_none(Agent.username == form.username.data.strip())
         if agent is not None and agent.check_password(form.password.data):
             user = DesktopUser.from_agent(agent)

@@ -27,7 +27,7 @@ import logging
 import gevent
 import peewee
 
-from ..db import database
+from ..db import Prepared, database
 from ..models import Interaction, InteractionEvent, utcnow
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,14 @@ def write_control(record: Interaction, control: dict | None) -> None:
         ("control", (None if control is None else json.dumps(control, sort_keys=True), record.id))]))
     if _writer is None:
         _writer = gevent.spawn(_write_queued)
+
+
+_WRAPUP_REASON = Prepared("UPDATE {table} SET wrapup_reason = {param} WHERE id = {param}", Interaction)
+
+
+def write_wrapup_reason(call_id: str, reason: str) -> None:
+    """The reason the agent chose at wrap-up, written at once (no transition's columns)."""
+    _WRAPUP_REASON.execute(reason, call_id)
 
 
 def flush() -> None:

@@ -111,3 +111,53 @@ def _greenlets() -> list[gevent.Greenlet]:
     import gc
 
     return [o for o in gc.get_objects() if isinstance(o, gevent.Greenlet) and not o.dead]
+
+
+def test_run_here_runs_in_the_caller_when_the_key_is_idle_and_what_arrives_meanwhile_waits():
+    seen: list[tuple[str, object]] = []
+    dispatcher = OrderedDispatcher(lambda key, item: seen.append((key, item)))
+    proceed = gevent.event.Event()
+    ran_in: list[gevent.Greenlet] = []
+
+    def action():
+        ran_in.append(gevent.getcurrent())
+        seen.append(("call", "action starts"))
+        dispatcher.submit("call", "event during the action")
+        proceed.wait(5)  # e.g. waiting for the switch's reply
+        seen.append(("call", "action ends"))
+
+    helper = gevent.spawn(lambda: (gevent.sleep(0.01), proceed.set()))
+    assert dispatcher.run_here("call", action)
+    assert ran_in == [gevent.getcurrent()]
+    assert dispatcher.join(5)
+    helper.join(5)
+    assert seen == [("call", "action starts"), ("call", "action ends"), ("call", "event during the action")]
+    assert dispatcher.idle()
+
+
+def test_run_here_refuses_a_busy_key_and_runs_nothing():
+    release = gevent.event.Event()
+    dispatcher = OrderedDispatcher(lambda key, item: release.wait(5))
+    dispatcher.submit("call", "slow event")
+    gevent.sleep(0)  # a worker has it
+    ran: list[str] = []
+    assert not dispatcher.run_here("call", lambda: ran.append("action"))
+    assert ran == []
+    release.set()
+    assert dispatcher.join(5)
+
+
+def test_run_here_lets_the_error_through_and_frees_the_key():
+    seen: list[object] = []
+    dispatcher = OrderedDispatcher(lambda key, item: seen.append(item))
+
+    def fails():
+        dispatcher.submit("call", "queued meanwhile")
+        raise RuntimeError("refused")
+
+    with pytest.raises(RuntimeError, match="refused"):
+        dispatcher.run_here("call", fails)
+    assert dispatcher.join(5)
+    assert seen == ["queued meanwhile"]
+    assert dispatcher.run_here("call", lambda: seen.append("next action"))
+    assert seen == ["queued meanwhile", "next action"] and dispatcher.idle()

@@ -90,3 +90,54 @@ def test_generated_secret_key_is_private_and_kept(tmp_path):
     assert len(key) == 64
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert load_or_create_secret_key(str(path)) == key
+
+
+def test_a_new_password_ends_the_sessions_opened_with_the_old_one(app, socketio, signed_in, people):
+    alice = signed_in("alice")
+    assert alice.get("/api/me").status_code == 200
+    people.alice.set_password("a-new-pass")
+    people.alice.save()
+    # the very next request of the old session is refused, on every channel
+    assert alice.get("/api/me").status_code == 401
+    assert alice.post("/api/agent/state", json={"state": "available"}).status_code == 401
+    assert not socketio.test_client(app, flask_test_client=alice.client).is_connected()
+    page = alice.get("/")
+    assert page.status_code == 302 and "/login" in page.headers["Location"]
+    # the old password no longer opens one; the new one does
+    client = app.test_client()
+    assert sign_in(client, "alice").status_code == 401
+    assert sign_in(client, "alice", "a-new-pass").status_code == 302
+    assert client.get("/api/me").get_json()["agent"]["username"] == "alice"
+
+
+def test_a_deleted_user_is_refused_at_the_next_request(signed_in, people):
+    from controller.models import Agent
+
+    bob = signed_in("bob")
+    assert bob.get("/api/me").status_code == 200
+    Agent.delete().where(Agent.id == people.bob.id).execute()
+    assert bob.get("/api/me").status_code == 401
+    assert bob.post("/api/agent/state", json={"state": "available"}).status_code == 401
+
+
+def test_a_role_change_applies_to_open_sessions_at_once(signed_in, people):
+    from controller.models import Agent
+
+    sam = signed_in("sam")
+    assert sam.get("/api/supervisor").status_code == 200
+    Agent.update(role="agent").where(Agent.id == people.sam.id).execute()
+    assert sam.get("/api/supervisor").status_code == 403
+    Agent.update(role="supervisor").where(Agent.id == people.sam.id).execute()
+    assert sam.get("/api/supervisor").status_code == 200
+
+
+def test_a_session_cookie_naming_only_an_id_is_not_enough(app, people):
+    """A session must carry the credential stamp (sessions from before it sign in again)."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = str(people.alice.id)
+        session["_fresh"] = True
+    assert client.get("/api/me").status_code == 401
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{people.alice.id}:{'0' * 32}"
+    assert client.get("/api/me").status_code == 401
