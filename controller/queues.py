@@ -3,10 +3,13 @@
 Routing (:meth:`Routing.route_contacts`) puts the waiting calls and the due callbacks of
 every queue in one line, best first: higher priority, then the earlier *original*
 enqueue time — a callback keeps the place of the call it replaces, so a caller who
-asked to be called back is not overtaken by people who called after them. Each
-contact goes to the agent of its queue with the lowest tier (``AgentQueue.tier``), then
-the longest idle (``Agent.idle_since``), among agents who are Available and below the
-queue's open-contact limit.
+asked to be called back is not overtaken by people who called after them. Priorities are
+0-100: a DID's ``cc_priority`` (:func:`channel_priority`), a blind transfer's ``priority``,
+100 for an answered campaign call. Each contact goes to the agent of its queue with the
+lowest tier (``AgentQueue.tier``), then the fewest open contacts, then the longest idle
+(``Agent.idle_since``), among agents who may take it: a call needs an Available agent who
+holds nothing (one call on a phone); callback popovers stack up to the queue's
+``agent_contact_limit``.
 
 Per queue (columns of :class:`controller.models.Queue`): hold music, position and
 expected-wait announcements (which count due callbacks too), ``max_wait`` with a

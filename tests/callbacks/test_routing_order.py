@@ -63,6 +63,15 @@ def test_a_later_caller_with_a_higher_priority_is_offered_first_equal_ones_in_ar
     assert live_center.by_id[third["id"]].state == "queued"
 
 
+def test_the_shipped_priority_line_queues_its_callers_with_priority_50(live_center, simulator, pushes):
+    """freeswitch/conf's did_sales_priority, run by the simulator, read by the controller."""
+    import pathlib
+
+    simulator.load_conf(str(pathlib.Path(__file__).parents[2] / "freeswitch" / "conf"))
+    _, call = queued(simulator, pushes, "+12125550113", did="8005550110")
+    assert (call["queue"], call["dnis"], call["priority"]) == ("sales", "8005550110", 50)
+
+
 @pytest.mark.parametrize("value", ["urgent", "101", "-1", "5.5", ""])
 def test_a_priority_that_is_not_0_to_100_is_logged_and_ignored(live_center, simulator, pushes, people, caplog,
                                                                value):
