@@ -132,7 +132,7 @@ class Routing:
         may take a contact: the lowest tier, then the fewest open contacts, then the longest idle.
         """
         popovers = self.popovers_by_agent()
-        pool = {aid: m for aid, m in self.agents.items() if self._may_take_callback(m, popovers)}
+        pool = {aid: m for aid, m in self.agents.items() if self._routable(m, popovers)}
         if not pool:
             return
         members: dict[int, list[tuple[int, int]]] = {}
@@ -165,7 +165,7 @@ class Routing:
             if not candidates:
                 continue
             agent = pool[min(candidates)[3]]
-            if not self._may_take_callback(agent, popovers):
+            if not self._routable(agent, popovers):
                 del pool[agent.agent.id]
                 continue  # taken by a transfer or consultation meanwhile
             if is_call:
@@ -182,8 +182,9 @@ class Routing:
                 return
 
     @staticmethod
-    def _may_take_callback(agent, popovers: dict[int, int]) -> bool:
-        """Available with nothing, or ringing with callback popovers only (no call)."""
+    def _routable(agent, popovers: dict[int, int]) -> bool:
+        """May be offered something: Available with no call, or ringing with callback popovers only
+        (then only another popover, below the limit)."""
         if agent.call_id:
             return False
         return agent.state == "available" or (agent.state == "ringing" and popovers.get(agent.agent.id, 0) > 0)
@@ -210,9 +211,6 @@ class Routing:
     def _contact_limit(self, queue_id: int | None) -> int:
         queue = self._queue_by_id(queue_id)
         return queue.agent_contact_limit if queue is not None else 1
-
-    def at_contact_limit(self, agent_id: int, queue_id: int | None) -> bool:
-        return self.open_contacts(agent_id) >= self._contact_limit(queue_id)
 
     def contact_limit_reason(self, agent_id: int, queue_id: int | None) -> str | None:
         """Why this agent cannot take one more contact of the queue, or None."""

@@ -125,10 +125,10 @@ class CallbackDialing:
     def _popovers_left(self, agent_id: int) -> bool:
         return agent_id in self._callback_offers.values()
 
-    def _withdraw_other_popovers(self, agent_id: int, keep: int | None = None) -> None:
+    def _withdraw_other_popovers(self, agent_id: int) -> None:
         """The agent takes a call (their phone carries one): their other popovers go back at their place."""
         for cb_id, offered_to in list(self._callback_offers.items()):
-            if offered_to != agent_id or cb_id == keep:
+            if offered_to != agent_id:
                 continue
             self._end_offer(cb_id)
             cb = Callback.get_or_none(Callback.id == cb_id)
