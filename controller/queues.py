@@ -3,10 +3,13 @@
 Routing (:meth:`Routing.route_contacts`) puts the waiting calls and the due callbacks of
 every queue in one line, best first: higher priority, then the earlier *original*
 enqueue time — a callback keeps the place of the call it replaces, so a caller who
-asked to be called back is not overtaken by people who called after them. Each
-contact goes to the agent of its queue with the lowest tier (``AgentQueue.tier``), then
-the longest idle (``Agent.idle_since``), among agents who are Available and below the
-queue's open-contact limit.
+asked to be called back is not overtaken by people who called after them. Priorities are
+0-100: a DID's ``cc_priority`` (:func:`channel_priority`), a blind transfer's ``priority``,
+100 for an answered campaign call. Each contact goes to the agent of its queue with the
+lowest tier (``AgentQueue.tier``), then the fewest open contacts, then the longest idle
+(``Agent.idle_since``), among agents who may take it: a call needs an Available agent who
+holds nothing (one call on a phone); callback popovers stack up to the queue's
+``agent_contact_limit``.
 
 Per queue (columns of :class:`controller.models.Queue`): hold music, position and
 expected-wait announcements (which count due callbacks too), ``max_wait`` with a
@@ -38,10 +41,51 @@ log = logging.getLogger(__name__)
 FAILOVER = re.compile(r"^(ivr|voicemail|queue:[A-Za-z0-9_.-]{1,64}|extension:[0-9*#]{2,16})$")
 #: seconds of talk assumed per contact when the queue has no history yet
 DEFAULT_HANDLE_SECONDS = 180.0
+#: a waiting contact's priority: higher is offered first (an answered campaign call is 100)
+PRIORITY_MIN, PRIORITY_MAX = 0, 100
+#: the channel variable a DID extension sets to give its callers a priority
+PRIORITY_VARIABLE = "cc_priority"
+_PRIORITY_TEXT = re.compile(r"^[+-]?[0-9]{1,9}$")
 
 
 class QueueSettingsError(ValueError):
     """A queue setting that cannot work; the message says which and why."""
+
+
+class BadPriority(ValueError):
+    """A priority that is not a whole number from PRIORITY_MIN to PRIORITY_MAX; the message says so."""
+
+
+def checked_priority(value: object) -> int:
+    """``value`` as a priority (an int, or its decimal text).
+
+    :raises BadPriority: not a whole number, or outside 0-100
+    """
+    if isinstance(value, str) and _PRIORITY_TEXT.match(value.strip()):
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise BadPriority(f"Priority must be a whole number from {PRIORITY_MIN} to {PRIORITY_MAX} "
+                          f"(got {repr(value)[:30]}).")
+    if not PRIORITY_MIN <= value <= PRIORITY_MAX:
+        raise BadPriority(f"Priority must be from {PRIORITY_MIN} to {PRIORITY_MAX} (got {value}).")
+    return value
+
+
+def channel_priority(text: str | None, what: str) -> int:
+    """The priority a parked channel's ``cc_priority`` asks for; 0 when it has none.
+
+    A value that is not a priority is logged and ignored (the caller is queued with 0):
+    a typo in the dialplan must not leave a caller parked.
+
+    :param what: the channel, for the log
+    """
+    if text is None or text.strip() in ("", "_undef_"):
+        return 0
+    try:
+        return checked_priority(text)
+    except BadPriority as exc:
+        log.warning("%s: %s=%r ignored: %s", what, PRIORITY_VARIABLE, text[:40], exc)
+        return 0
 
 
 def check_queue(queue: Queue) -> None:
@@ -79,13 +123,21 @@ class Routing:
 
     # -- routing ---------------------------------------------------------------------------
     def route_contacts(self) -> None:
-        """Offer waiting calls and due callbacks to the best available agents (router queue)."""
-        available = {aid: m for aid, m in self.agents.items() if m.state == "available" and not m.call_id}
-        if not available:
+        """Offer waiting calls and due callbacks to the best agents (router queue).
+
+        An agent's phone carries one call: a call is offered only to an agent who is
+        Available and holds nothing. Callback popovers are screen offers: an agent may hold
+        as many as the queue's ``agent_contact_limit``, so one who is ringing with popovers
+        only (no call) may be offered another while below that limit. Among the agents who
+        may take a contact: the lowest tier, then the fewest open contacts, then the longest idle.
+        """
+        popovers = self.popovers_by_agent()
+        pool = {aid: m for aid, m in self.agents.items() if self._routable(m, popovers)}
+        if not pool:
             return
         members: dict[int, list[tuple[int, int]]] = {}
         for row in AgentQueue.select(AgentQueue.agent, AgentQueue.queue, AgentQueue.tier).where(
-                AgentQueue.agent.in_(list(available))):
+                AgentQueue.agent.in_(list(pool))):
             members.setdefault(row.queue_id, []).append((row.tier, row.agent_id))
         menus = getattr(self, "_menus", {})
         entries: list[tuple[int, object, object]] = []
@@ -95,58 +147,81 @@ class Routing:
             if call.state == "queued" and call.id not in menus and call.id not in self.being_offered:
                 entries.append((call.record.priority, call.record.enqueued_at, call))
         now = utcnow()
-        for cb in store.due(now, ("queue",), limit=max(50, 4 * len(available)), queue_ids=list(members)):
+        for cb in store.due(now, ("queue",), limit=max(50, 4 * len(pool)), queue_ids=list(members)):
             if windows.in_window(now, cb.time_zone, cb.window_start, cb.window_end):
                 entries.append((cb.priority, cb.enqueued_at, cb))
         if not entries:
             return
+        held = self._open_contacts_of(pool, popovers)
         entries.sort(key=lambda e: (-e[0], e[1]))
         for _priority, _at, entry in entries:
             is_call = hasattr(entry, "record")
             queue_id = entry.record.queue_id if is_call else entry.queue_id
             declined = self.declined_by(entry) if not is_call else ()
-            candidates = [(tier, available[a].agent.idle_since, a) for tier, a in members.get(queue_id, ())
-                          if a in available and a not in declined and not self.at_contact_limit(a, queue_id)]
+            limit = self._contact_limit(queue_id)
+            candidates = [(tier, held[a], pool[a].agent.idle_since, a) for tier, a in members.get(queue_id, ())
+                          if a in pool and a not in declined and held[a] < limit
+                          and (not is_call or (held[a] == 0 and pool[a].state == "available"))]
             if not candidates:
                 continue
-            agent = available[min(candidates)[2]]
-            if agent.state != "available" or agent.call_id:
-                del available[agent.agent.id]
+            agent = pool[min(candidates)[3]]
+            if not self._routable(agent, popovers):
+                del pool[agent.agent.id]
                 continue  # taken by a transfer or consultation meanwhile
             if is_call:
-                del available[agent.agent.id]
+                del pool[agent.agent.id]
                 agent.take_offer()
                 agent.call_id = entry.id
                 self.being_offered.add(entry.id)
                 self._push_agent(agent)
                 self.dispatcher.submit(self._key_of(entry), lambda c=entry, a=agent: self._offer(c, a))
             elif self.offer_callback(entry, agent):
-                del available[agent.agent.id]
-            if not available:
+                held[agent.agent.id] += 1
+                popovers[agent.agent.id] = popovers.get(agent.agent.id, 0) + 1
+            if not pool:
                 return
 
-    def open_contacts(self, agent_id: int) -> int:
-        """Contacts the agent holds now: their live calls and the callbacks offered to or dialed for them."""
-        calls = sum(1 for c in self.by_id.values() if c.record.agent_id == agent_id)
-        held = getattr(self, "_callback_offers", {})
-        offers = sum(1 for a in held.values() if a == agent_id)
-        return calls + offers
+    @staticmethod
+    def _routable(agent, popovers: dict[int, int]) -> bool:
+        """May be offered something: Available with no call, or ringing with callback popovers only
+        (then only another popover, below the limit)."""
+        if agent.call_id:
+            return False
+        return agent.state == "available" or (agent.state == "ringing" and popovers.get(agent.agent.id, 0) > 0)
 
-    def at_contact_limit(self, agent_id: int, queue_id: int | None) -> bool:
+    def popovers_by_agent(self) -> dict[int, int]:
+        """agent id -> callback popovers on their screen now."""
+        counts: dict[int, int] = {}
+        for agent_id in getattr(self, "_callback_offers", {}).values():
+            counts[agent_id] = counts.get(agent_id, 0) + 1
+        return counts
+
+    def _open_contacts_of(self, agent_ids, popovers: dict[int, int]) -> dict[int, int]:
+        counts = {aid: popovers.get(aid, 0) for aid in agent_ids}
+        for call in self.by_id.values():
+            if call.record.agent_id in counts:
+                counts[call.record.agent_id] += 1
+        return counts
+
+    def open_contacts(self, agent_id: int) -> int:
+        """Contacts the agent holds now: the live calls they own (ringing, dialing, talking, held;
+        a callback being dialed is one) and the callback popovers on their screen."""
+        return self._open_contacts_of((agent_id,), self.popovers_by_agent())[agent_id]
+
+    def _contact_limit(self, queue_id: int | None) -> int:
         queue = self._queue_by_id(queue_id)
-        limit = queue.agent_contact_limit if queue is not None else 1
-        return self.open_contacts(agent_id) >= limit
+        return queue.agent_contact_limit if queue is not None else 1
 
     def contact_limit_reason(self, agent_id: int, queue_id: int | None) -> str | None:
         """Why this agent cannot take one more contact of the queue, or None."""
         queue = self._queue_by_id(queue_id)
-        limit = queue.agent_contact_limit if queue is not None else 1
+        limit = self._contact_limit(queue_id)
         held = self.open_contacts(agent_id)
         if held < limit:
             return None
         where = f" of {queue.label or queue.name}" if queue is not None else ""
         return (f"You already have {held} open contact{'s' if held != 1 else ''}; the limit{where} is {limit}. "
-                "Finish it first.")
+                f"Finish {'it' if held == 1 else 'one'} first.")
 
     def _queue_by_id(self, queue_id: int | None) -> Queue | None:
         if not queue_id:
@@ -258,6 +333,7 @@ class Routing:
         self.failover(call, queue)
 
     def failover(self, call: "CallMachine", queue: Queue) -> None:
+        """Where a caller goes after ``queue.max_wait``: the menu, a message, another queue or an extension."""
         target = queue.failover
         if target == "ivr":
             self.start_max_wait_menu(call)
@@ -268,21 +344,35 @@ class Routing:
             if other is None:
                 log.error("%s: failover queue %s does not exist; the caller keeps waiting", call.what, target)
                 return
+            # the caller keeps the enqueue time (their place against later callers); the other
+            # queue's max wait counts from the move, so two queues failing over to each other
+            # pass the caller on once per max wait, never in a loop
             call.record.queue = other
             call.queue_name = other.name
             Interaction.update(queue=other.id).where(Interaction.id == call.id).execute()
             self._play_hold_music(call.record.customer_uuid, other)
-            self.start_queue_timers(call, other)
+            self.start_queue_timers(call, other, restart_max_wait=True)
             self._push_call(call)
             self.request_routing()
         else:
             extension = target.split(":", 1)[1]
+            uuid = call.record.customer_uuid
             customer = call.leg("customer")
             try:
-                self.esl.api(commands.transfer(call.record.customer_uuid, extension))
-            except EslError as exc:
-                log.error("%s: failover to %s failed: %s", call.what, target, exc)
+                # handed on: if the extension parks the caller, it is not queued here again
+                # unless that extension sets cc_queue itself
+                self.esl.api(commands.setvar(uuid, "cc_queue"))
+                reply = self.esl.api(commands.transfer(uuid, extension))
+            except (EslError, commands.UnsafeValue) as exc:
+                reply = f"-ERR {exc}"
+            if not reply.startswith("+OK"):
+                log.error("%s: failover to %s failed (%s); the caller keeps waiting", call.what, target,
+                          reply.strip())
+                try:
+                    self.esl.api(commands.setvar(uuid, "cc_queue", queue.name))
+                except (EslError, commands.UnsafeValue):
+                    pass
                 return
             if customer is not None:
                 customer.alive = False  # it lives on in the dialplan: not ours to hang up
-            self._end(call.key, call, "lost", f"sent to extension {extension} after max wait")
+            self._end(call.key, call, "handed_on", f"sent to extension {extension} after max wait")

@@ -12,8 +12,9 @@ import logging
 from typing import TYPE_CHECKING
 
 from . import commands
-from .models import utcnow
 from .esl import EslError
+from .models import utcnow
+from .queues import PRIORITY_VARIABLE
 
 if TYPE_CHECKING:
     from .service import ContactCenter
@@ -68,8 +69,9 @@ def reconcile_channels(cc: "ContactCenter") -> None:
             continue
         if queue and queue != "_undef_" and not queue.startswith("-ERR"):
             found.append(uuid)
-            cc.dispatcher.submit(uuid, lambda u=uuid, q=queue, r=row: cc.enqueue_inbound(
-                u, q, ani=r.get("cid_num", ""), dnis=r.get("dest", "")))
+            priority = _getvar(cc, uuid, PRIORITY_VARIABLE)
+            cc.dispatcher.submit(uuid, lambda u=uuid, q=queue, r=row, p=priority: cc.enqueue_inbound(
+                u, q, ani=r.get("cid_num", ""), dnis=r.get("dest", ""), priority=p))
     for key, call in list(cc.calls.items()):
         if call.recording:
             cc.dispatcher.submit(key, lambda c=call: cc.rearm_privacy_shield(c))
@@ -77,6 +79,15 @@ def reconcile_channels(cc: "ContactCenter") -> None:
              "recovered %d whose originate result was lost, found %d new parked calls",
              len(live), len(adopted), len(requeued), len(finished), len(recovered), len(found))
     cc.request_routing()
+
+
+def _getvar(cc: "ContactCenter", uuid: str, name: str) -> str | None:
+    """A channel variable, or None when it is not set (``_undef_``) or cannot be read."""
+    try:
+        value = cc.esl.api(commands.getvar(uuid, name)).strip()
+    except EslError:
+        return None
+    return None if value in ("", "_undef_") or value.startswith("-ERR") else value
 
 
 def _recover(cc: "ContactCenter", call, live: set[str]) -> None:

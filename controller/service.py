@@ -32,7 +32,7 @@ from .esl import EslClient, EslError, Job
 from .events import Event
 from .machine import InvalidAction
 from .models import Agent, Interaction, Queue, utcnow
-from .queues import Routing
+from .queues import PRIORITY_VARIABLE, Routing, channel_priority
 from .reconcile import reconcile_channels
 
 log = logging.getLogger(__name__)
@@ -200,7 +200,7 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
                 self.enqueue_inbound(event.uuid, event.variable("cc_queue"),
                                      ani=event.get("Caller-Caller-ID-Number", ""),
                                      dnis=event.variable("cc_did") or event.get("Caller-Destination-Number", ""),
-                                     lookup=event.variable)
+                                     lookup=event.variable, priority=event.variable(PRIORITY_VARIABLE))
             return
         leg = call.legs.get(event.uuid)
         if leg is None:
@@ -222,11 +222,13 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
     # -- queue and offers --------------------------------------------------------------
     def enqueue_inbound(self, uuid: str, queue_name: str, *, ani: str, dnis: str,
                         lookup: Callable[[str], str | None] | None = None,
-                        leave_message: bool = False) -> CallMachine | None:
+                        leave_message: bool = False, priority: str | None = None) -> CallMachine | None:
         """Take a parked inbound call into its queue (hold music, timers, routing).
 
         :param leave_message: the caller chose to leave a message (an IVR): recorded for the
             queue's Missed calls instead of waiting for an agent
+        :param priority: the channel's ``cc_priority`` (text, 0-100; anything else is logged
+            and the call is queued with 0)
         """
         if uuid in self.calls:  # its CHANNEL_PARK and the start-up reconciliation both saw it
             return self.calls[uuid]
@@ -235,7 +237,8 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
             log.error("inbound call %s names unknown queue %r; leaving it parked", uuid, queue_name)
             return None
         record = Interaction(id=str(uuidlib.uuid4()), queue=queue, direction="inbound", kind="inbound",
-                             state="new", ani=ani[:32], dnis=dnis[:32], customer_uuid=uuid)
+                             state="new", ani=ani[:32], dnis=dnis[:32], customer_uuid=uuid,
+                             priority=channel_priority(priority, f"inbound call {uuid}"))
         insert_interaction(record)
         call = CallMachine(record, queue.name)
         if lookup is not None and queue.variables_spec:

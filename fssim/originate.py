@@ -92,8 +92,8 @@ def place_call(switch, dial_text, *, on_answer, on_fail, extra_vars=None, other_
     switch.set_state(channel, "CS_CONSUME_MEDIA")
     if timeout is None:
         timeout = int(variables.get("originate_timeout", variables.get("call_timeout", DEFAULT_TIMEOUT)))
-    if kind in ("busy", "reject", "unreachable"):
-        from fssim.parties import REFUSALS
+    from fssim.parties import REFUSALS
+    if kind in REFUSALS:
         switch.later(channel, 0, _refused, switch, channel, REFUSALS[kind])
         return channel
     if behaviour.ring:

@@ -13,12 +13,17 @@ import logging
 
 log = logging.getLogger(__name__)
 
-BEHAVIOURS = ("answer", "never", "busy", "reject", "unreachable")
-#: Hangup cause and SIP disposition of each refusing behaviour (trace 09).
+BEHAVIOURS = ("answer", "never", "busy", "reject", "unreachable", "unallocated", "invalid_format")
+#: Hangup cause of each refusing behaviour, all refused (``recv_refuse``) at once (trace 09:
+#: 486 -> USER_BUSY, 603 -> CALL_REJECTED, a closed port -> NORMAL_TEMPORARY_FAILURE; by
+#: FreeSWITCH's SIP-to-cause table, a carrier's 404 -> UNALLOCATED_NUMBER and 484 ->
+#: INVALID_NUMBER_FORMAT, which the trace did not capture)
 REFUSALS = {
     "busy": "USER_BUSY",
     "reject": "CALL_REJECTED",
     "unreachable": "NORMAL_TEMPORARY_FAILURE",
+    "unallocated": "UNALLOCATED_NUMBER",
+    "invalid_format": "INVALID_NUMBER_FORMAT",
 }
 
 
@@ -27,7 +32,8 @@ class Behaviour:
 
     :param answer_after: seconds of ringing before it answers.
     :param behaviour: ``answer`` | ``never`` (rings until timeout/cancel) | ``busy`` |
-        ``reject`` | ``unreachable``.
+        ``reject`` | ``unreachable`` | ``unallocated`` (a number that does not exist) |
+        ``invalid_format``.
     :param hangup_after: seconds after answering before the party hangs up itself.
     :param ring: whether it sends 180 Ringing (CHANNEL_PROGRESS) first.
     :param dtmf: ``[(seconds after answer, digits), ...]`` it sends.

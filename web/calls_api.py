@@ -88,8 +88,9 @@ for _path, _method, _summary in (
 def transfer(call_id: str, body: TransferBody):
     """Transfer the call, blind or consultative."""
     cc = contact_center()
-    method = cc.transfer if body.mode == "blind" else cc.consult
-    return _answer(_do(lambda: method(_call_id(call_id), _actor(), _target(body.to))))
+    if body.mode == "blind":
+        return _answer(_do(lambda: cc.transfer(_call_id(call_id), _actor(), _target(body.to), body.priority)))
+    return _answer(_do(lambda: cc.consult(_call_id(call_id), _actor(), _target(body.to))))
 
 
 @api_route(bp, "post", "/calls/<call_id>/consult", body=ConsultBody, ok=CallReply, errors=ACTION_ERRORS,

@@ -84,6 +84,15 @@ class TransferBody(Body):
         description="`blind`: the agent is released at once; `consult`: the customer is held while the "
                     "agent talks to the target first.")
     to: CallTarget
+    priority: Annotated[StrictInt, Field(ge=0, le=100)] | None = Field(
+        None, description="Only with a blind transfer to a queue: the call's priority there (0-100, higher is "
+                          "offered first; without it the call keeps its own).", examples=[50])
+
+    @model_validator(mode="after")
+    def _priority_only_to_a_queue(self) -> "TransferBody":
+        if self.priority is not None and (self.mode != "blind" or self.to.kind != "queue"):
+            raise ValueError("'priority' goes only with a blind transfer to a queue")
+        return self
 
 
 class ConsultBody(Body):

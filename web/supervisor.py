@@ -37,7 +37,8 @@ class ActivityBucket(Reply):
     start: str = Field(description="The bucket's start (ISO 8601, UTC).")
     offered: int = Field(description="Contacts that entered a queue in this bucket.")
     answered: int = Field(description="Of those, answered by an agent (so far).")
-    abandoned: int = Field(description="Of those, ended before any agent answered.")
+    abandoned: int = Field(description="Of those, ended before any agent answered (not counting callers a "
+                                       "queue's max wait sent on to an extension).")
     waiting: int = Field(description="Of those, neither answered nor ended yet (still waiting or ringing).")
     avg_wait: float | None = Field(description="Average seconds from arrival to answer, of the answered ones.")
     max_wait: float | None = Field(description="Longest wait in seconds: to the answer, to the hang-up, or "
@@ -64,12 +65,14 @@ def activity(now: dt.datetime, minutes: int = DEFAULT_MINUTES, queue: str | None
     A contact counts in the bucket of its arrival (``enqueued_at``): *offered* there, and
     *answered* or *abandoned* once it is. The wait of an answered contact is arrival to
     answer; of an abandoned one, arrival to hang-up; of one still waiting, arrival to now.
+    A caller that a queue's max wait sent on to an extension (trigger ``handed_on``) was
+    served elsewhere: offered, neither answered nor abandoned (its wait counts in ``max_wait``).
 
     :param now: the current time (naive UTC, as the models keep it)
     :param minutes: how far back (rounded up to whole buckets)
     :param queue: a queue's name to limit the figures to, or None for all queues
     """
-    from controller.models import Interaction, Queue
+    from controller.models import Interaction, InteractionEvent, Queue
 
     count = max(1, -(-minutes * 60 // BUCKET_SECONDS))
     epoch = dt.datetime(1970, 1, 1)
@@ -77,13 +80,15 @@ def activity(now: dt.datetime, minutes: int = DEFAULT_MINUTES, queue: str | None
     first = last - dt.timedelta(seconds=BUCKET_SECONDS * (count - 1))
     buckets = [{"start": first + dt.timedelta(seconds=BUCKET_SECONDS * i), "offered": 0, "answered": 0,
                 "abandoned": 0, "waiting": 0, "waits": [], "max_wait": None} for i in range(count)]
-    rows = (Interaction.select(Interaction.enqueued_at, Interaction.answered_at, Interaction.ended_at)
+    handed_on = InteractionEvent.select(InteractionEvent.interaction).where(InteractionEvent.trigger == "handed_on")
+    rows = (Interaction.select(Interaction.enqueued_at, Interaction.answered_at, Interaction.ended_at,
+                               Interaction.id.in_(handed_on))
             .where((Interaction.enqueued_at >= first) & (Interaction.enqueued_at <= now)
                    & (Interaction.direction == "inbound") & Interaction.queue.is_null(False)))
     if queue:
         rows = rows.join(Queue).where(Queue.name == queue)
     for row in rows.tuples().iterator():
-        enqueued, answered, ended = row
+        enqueued, answered, ended, handed = row
         index = int((enqueued - first).total_seconds() // BUCKET_SECONDS)
         if not 0 <= index < count:
             continue
@@ -94,7 +99,8 @@ def activity(now: dt.datetime, minutes: int = DEFAULT_MINUTES, queue: str | None
             wait = (answered - enqueued).total_seconds()
             bucket["waits"].append(wait)
         elif ended is not None:
-            bucket["abandoned"] += 1
+            if not handed:
+                bucket["abandoned"] += 1
             wait = (ended - enqueued).total_seconds()
         else:
             bucket["waiting"] += 1

@@ -29,7 +29,7 @@ from ..esl import EslError, Job
 from ..machine import InvalidAction
 from ..models import AgentQueue, Callback, Interaction, utcnow
 from . import store
-from .numbers import InvalidNumber, dial_string
+from .numbers import BadGateway, InvalidNumber, dial_string
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +85,8 @@ class CallbackDialing:
         if not store.claim(cb, "offer", cs.instance, cs.lease, agent_id=agent.agent.id,
                            reason=f"offered to {agent.agent.username}"):
             return False
-        agent.take_offer()
+        if agent.state != "ringing":  # an agent already ringing with popovers takes one more (contact limit)
+            agent.take_offer()
         self._callback_offers[cb.id] = agent.agent.id
         self._push_agent(agent)
         queue = self._queue_by_id(cb.queue_id)
@@ -121,6 +122,27 @@ class CallbackDialing:
             timer.kill(block=False)
         return self._callback_offers.pop(cb_id, None)
 
+    def _popovers_left(self, agent_id: int) -> bool:
+        return agent_id in self._callback_offers.values()
+
+    def _withdraw_other_popovers(self, agent_id: int) -> None:
+        """The agent takes a call (their phone carries one): their other popovers go back at their place."""
+        for cb_id, offered_to in list(self._callback_offers.items()):
+            if offered_to != agent_id:
+                continue
+            self._end_offer(cb_id)
+            cb = Callback.get_or_none(Callback.id == cb_id)
+            if cb is not None and cb.status == "offered":
+                try:
+                    store.transition(cb, "release", reason="the agent took another contact; back at its place",
+                                     agent_id=agent_id, instance=self.callback_settings.instance,
+                                     fields={Callback.agent: None})
+                except InvalidAction:
+                    pass
+                self.push_callback(cb)
+            self._push(f"agent:{agent_id}", "callback_offer_ended", {"id": cb_id, "reason": "withdrawn"})
+        self.request_routing()
+
     def _offer_expired(self, cb_id: int, agent_id: int) -> None:
         if self._callback_offers.get(cb_id) != agent_id:
             return
@@ -137,7 +159,7 @@ class CallbackDialing:
             self._push(f"agent:{agent_id}", "callback_offer_ended", {"id": cb_id, "reason": "timeout"})
             self.push_callback(cb)
         agent = self.agents.get(agent_id)
-        if agent is not None and agent.state == "ringing" and not agent.call_id:
+        if agent is not None and agent.state == "ringing" and not agent.call_id and not self._popovers_left(agent_id):
             agent.fire("no_answer")  # RONA, as for a call whose phone was not answered
             self._push_agent(agent)
         self.request_routing()
@@ -166,8 +188,11 @@ class CallbackDialing:
                 raise InvalidAction(f"cannot accept: callback {callback_id} is not offered to you "
                                     f"(it is {store.LABELS.get(cb.status, cb.status)})", state=cb.status,
                                     trigger="accept")
-            self._end_offer(callback_id)
             agent = self.agent(agent_id)
+            if agent.call_id:
+                raise InvalidAction(f"cannot accept: {agent.what} is on a call; finish it first", trigger="accept")
+            self._end_offer(callback_id)
+            self._withdraw_other_popovers(agent_id)
             queue = self._queue_by_id(cb.queue_id)
             self._push(f"agent:{agent_id}", "callback_offer_ended", {"id": callback_id, "reason": "accepted"})
             call = self._start_callback_call(cb, agent, delay=queue.call_delay if queue is not None else 0)
@@ -185,7 +210,7 @@ class CallbackDialing:
                              instance=self.callback_settings.instance, fields={Callback.agent: None})
             self._declined.setdefault(callback_id, set()).add(agent_id)
             agent = self.agent(agent_id)
-            if agent.state == "ringing" and not agent.call_id:
+            if agent.state == "ringing" and not agent.call_id and not self._popovers_left(agent_id):
                 agent.withdraw_offer()
                 self._push_agent(agent)
             self._push(f"agent:{agent_id}", "callback_offer_ended", {"id": callback_id, "reason": "declined"})
@@ -206,16 +231,19 @@ class CallbackDialing:
                     self._callback_offers.get(callback_id) != agent_id:
                 raise InvalidAction(f"cannot call back: callback {callback_id} is offered to someone else",
                                     state=cb.status, trigger="call")
+            offered_to_me = self._callback_offers.get(callback_id) == agent_id
+            # the limit first: an agent who holds contacts is told so, in those words
+            reason = None if offered_to_me else self.contact_limit_reason(agent_id, cb.queue_id)
+            if reason:
+                raise InvalidAction(reason, trigger="call")
             if agent.state not in ("available", "idle", "ringing") or agent.call_id:
                 raise InvalidAction(f"cannot call back: {agent.what} is "
                                     f"{agent.state_label}",
                                     state=agent.state, trigger="call")
-            if agent.state == "ringing" and self._callback_offers.get(callback_id) != agent_id:
+            if agent.state == "ringing" and not offered_to_me and not self._popovers_left(agent_id):
                 raise InvalidAction(f"cannot call back: {agent.what} is being offered a contact", trigger="call")
-            reason = self.contact_limit_reason(agent_id, cb.queue_id)
-            if reason and self._callback_offers.get(callback_id) != agent_id:
-                raise InvalidAction(reason, trigger="call")
             self._end_offer(callback_id)
+            self._withdraw_other_popovers(agent_id)  # one call at a time: below the limit, popovers go back
             if cb.status != "offered" and not store.claim(cb, "offer", self.callback_settings.instance,
                                                           self.callback_settings.lease, agent_id=agent_id,
                                                           reason=f"called back by {agent.agent.username}"):
@@ -239,7 +267,8 @@ class CallbackDialing:
                              instance=self.callback_settings.instance)
             if agent_of_offer is not None:
                 agent = self.agents.get(agent_of_offer)
-                if agent is not None and agent.state == "ringing" and not agent.call_id:
+                if agent is not None and agent.state == "ringing" and not agent.call_id and \
+                        not self._popovers_left(agent_of_offer):
                     agent.withdraw_offer()
                     self._push_agent(agent)
                 self._push(f"agent:{agent_of_offer}", "callback_offer_ended", {"id": callback_id, "reason": "cancelled"})
@@ -318,10 +347,24 @@ class CallbackDialing:
         cs = self.callback_settings
         try:
             target = dial_string(cb.number, self.settings.gateway)
+        except BadGateway as exc:
+            log.error("callback %s: cannot dial: %s (SWITCHDESK_GATEWAY)", cb.id, exc)
+            self._end(call.key, call, "dial_failed", str(exc))
+            return
+        except InvalidNumber as exc:
+            # calling again will not help: failed, with the reason (not back in the queue)
+            try:
+                store.transition(cb, "fail", reason=f"the number cannot be dialed: {exc}"[:200],
+                                 agent_id=attempt.agent_id, instance=cs.instance)
+            except InvalidAction:
+                pass
+            self._end(call.key, call, "dial_failed", str(exc))
+            return
+        try:
             store.transition(cb, "dial", agent_id=attempt.agent_id, instance=cs.instance,
                              fields={Callback.attempts: cb.attempts + 1, Callback.claimed_by: cs.instance,
                                      Callback.lease_until: utcnow() + dt.timedelta(seconds=cs.lease)})
-        except (InvalidAction, InvalidNumber) as exc:
+        except InvalidAction as exc:
             self._end(call.key, call, "dial_failed", str(exc))
             return
         attempt.customer_dialed = True

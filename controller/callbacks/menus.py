@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from ..esl import EslError
 from ..events import Event
 from ..models import utcnow
+from ..queues import PRIORITY_VARIABLE, channel_priority
 from . import store
 from .numbers import InvalidNumber, callback_number, zone_of
 from .prompts import get_digits, playback, record
@@ -238,7 +239,7 @@ class QueueMenus:
         call = self.enqueue_inbound(event.uuid, event.variable("cc_queue") or "",
                                     ani=event.get("Caller-Caller-ID-Number", ""),
                                     dnis=event.variable("cc_did") or event.get("Caller-Destination-Number", ""),
-                                    leave_message=True)
+                                    leave_message=True, priority=event.variable(PRIORITY_VARIABLE))
         if call is None:
             self._kill(event.uuid)  # no such queue: nobody would ever hear the message
 
@@ -254,12 +255,13 @@ class QueueMenus:
             log.warning("callback request on %s refused: %s", uuid,
                         "no queue" if queue is None else f"{text!r} cannot be called back")
             self.enqueue_inbound(uuid, event.variable("cc_queue") or "", ani=event.get("Caller-Caller-ID-Number", ""),
-                                 dnis=event.variable("cc_did") or "")
+                                 dnis=event.variable("cc_did") or "", priority=event.variable(PRIORITY_VARIABLE))
             return
         fields = self.callback_defaults(queue, number)
         fields.update(original_ani=event.get("Caller-Caller-ID-Number", "")[:32],
                       original_dnis=(event.variable("cc_did") or event.get("Caller-Destination-Number", ""))[:32],
-                      enqueued_at=utcnow(), caller_id=queue.caller_id_number or (event.variable("cc_did") or ""))
+                      enqueued_at=utcnow(), caller_id=queue.caller_id_number or (event.variable("cc_did") or ""),
+                      priority=channel_priority(event.variable(PRIORITY_VARIABLE), f"callback request {uuid}"))
         cb, _ = store.request(kind="ivr", number=number, queue=queue, launch="queue",
                               instance=self.callback_settings.instance, **fields)
         self.push_callback(cb, notify=True)

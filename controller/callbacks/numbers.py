@@ -10,7 +10,7 @@ import re
 
 from ..numbers import InvalidNumber, dialable
 
-__all__ = ["InvalidNumber", "callback_number", "dial_string", "zone_of"]
+__all__ = ["BadGateway", "InvalidNumber", "callback_number", "dial_string", "zone_of"]
 
 #: a public number needs this many digits at least: shorter ones are extensions, not customers
 MIN_CUSTOMER_DIGITS = 7
@@ -28,10 +28,20 @@ def callback_number(text: str, region: str = "US") -> str:
     return value
 
 
+class BadGateway(InvalidNumber):
+    """``SWITCHDESK_GATEWAY`` is not a gateway name: no number can be dialed (not the callback's fault)."""
+
+
 def dial_string(number: str, gateway: str) -> str:
-    """``sofia/gateway/<gateway>/<number>`` for a number :func:`callback_number` returned."""
-    if not re.fullmatch(r"\+?[0-9]{3,18}", number) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", gateway):
-        raise InvalidNumber(f"not a number to dial: {number!r}")
+    """``sofia/gateway/<gateway>/<number>`` for a number :func:`callback_number` returned.
+
+    :raises BadGateway: the gateway setting cannot go into a dial string
+    :raises InvalidNumber: the number cannot
+    """
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}", gateway):
+        raise BadGateway(f"not a gateway name: {gateway[:64]!r}")
+    if not re.fullmatch(r"\+?[0-9]{3,18}", number):
+        raise InvalidNumber(f"not a number to dial: {number[:40]!r}")
     return f"sofia/gateway/{gateway}/{number}"
 
 

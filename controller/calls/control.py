@@ -24,7 +24,8 @@ from .. import commands
 from ..esl import EslError, Job
 from ..machine import InvalidAction
 from ..models import Agent, AgentQueue, Interaction, utcnow
-from .errors import BadTarget, SwitchRefused, TargetUnavailable
+from ..queues import BadPriority, checked_priority
+from .errors import BadInput, BadTarget, SwitchRefused, TargetUnavailable
 from .interaction import CallMachine, Consult, Leg
 
 log = logging.getLogger(__name__)
@@ -177,11 +178,22 @@ class CallControl:
         self._push_call(call)
 
     # -- blind transfer ------------------------------------------------------------------
-    def transfer(self, call_id: str, agent_id: int | None, target: dict) -> dict:
-        target = one_target(target)
-        return self._act_on(call_id, agent_id, lambda call: self._blind_transfer(call, target))
+    def transfer(self, call_id: str, agent_id: int | None, target: dict, priority: int | None = None) -> dict:
+        """Blind transfer to ``target``; to a queue, optionally with a new ``priority`` (0-100).
 
-    def _blind_transfer(self, call: CallMachine, target: dict) -> None:
+        :raises BadInput: a priority that is not 0-100, or one for a target that is not a queue
+        """
+        target = one_target(target)
+        if priority is not None:
+            if "queue" not in target:
+                raise BadInput("A priority goes only with a transfer to a queue.")
+            try:
+                priority = checked_priority(priority)
+            except BadPriority as exc:
+                raise BadInput(str(exc)) from exc
+        return self._act_on(call_id, agent_id, lambda call: self._blind_transfer(call, target, priority))
+
+    def _blind_transfer(self, call: CallMachine, target: dict, priority: int | None = None) -> None:
         if call.state not in ("connected", "held"):
             raise InvalidAction(f"cannot transfer: {call.what} is {call.state_label}",
                                 state=call.state, trigger="transfer")
@@ -210,9 +222,13 @@ class CallControl:
             call.record.queue = queue
             call.queue_name = queue.name
             call.record.enqueued_at = utcnow()
-            Interaction.update(queue=queue, enqueued_at=call.record.enqueued_at).where(
-                Interaction.id == call.id).execute()
+            if priority is not None:
+                call.record.priority = priority
+            Interaction.update(queue=queue, enqueued_at=call.record.enqueued_at,
+                               priority=call.record.priority).where(Interaction.id == call.id).execute()
             call.fire("requeue")
+            # the new queue's announcements and max wait, counted from the transfer
+            self.start_queue_timers(call, queue)
             self._push_call(call)
             self.request_routing()
             return

@@ -117,6 +117,8 @@ class CallMachine(Machine):
         ("party_left", ("transferred", "transferring", "conference", "dialing"), "ended"),
         ("dial_failed", "dialing", "ended"),
         ("lost", LIVE, "ended"),
+        # max wait's failover to an extension: the caller goes on in the dialplan, not abandoned
+        ("handed_on", "queued", "ended"),
     ])
     LABELS = {"queued": "waiting in queue", "offering": "being offered to an agent", "connected": "connected",
               "dialing": "still dialing", "held": "on hold", "consulting": "in a consultation",

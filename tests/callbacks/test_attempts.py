@@ -63,14 +63,64 @@ def test_not_answered_is_retried_after_the_delay_then_expires(quick_retry, live_
     assert dialed.count(CUSTOMER) == 2  # each attempt dialed once
 
 
-def test_unreachable_number_fails_at_once(quick_retry, live_center, simulator, pushes, people):
-    simulator.set_number(CUSTOMER, behaviour="reject")
+@pytest.mark.parametrize("behaviour, cause", [("unallocated", "UNALLOCATED_NUMBER"),
+                                              ("invalid_format", "INVALID_NUMBER_FORMAT")])
+def test_unreachable_number_fails_at_once(quick_retry, live_center, simulator, pushes, people, dialed, signed_in,
+                                          behaviour, cause):
+    """A number that does not exist will not exist at the next attempt: ``failed``, with the reason."""
+    simulator.set_number(CUSTOMER, behaviour=behaviour)
     cb, _ = live_center.web_callback(number=CUSTOMER, queue_name="sales")
+    live_center.set_agent_state(people.alice.id, "available")
+    accept_next_offer(live_center, pushes, people.alice.id)
+    _, _, done = pushes.wait_for(lambda r, e, p: e == "callback" and p["status"] in ("no_answer", "failed", "expired"),
+                                 timeout=15)
+    assert (done["status"], done["reason"], done["attempts"]) == \
+        ("failed", f"the number cannot be reached ({cause})", 1)
+    assert [h[1:] for h in history(cb["id"])][-2:] == [("dial", "dialing"), ("fail", "failed")]
+    row = callback_rows()[0]
+    assert row.dedupe_key is None and row.claimed_by is None          # final: a new request is a new callback
+    shown = signed_in("alice").get(f"/api/callbacks/{cb['id']}").get_json()["callback"]
+    assert (shown["status"], shown["reason"]) == ("failed", f"the number cannot be reached ({cause})")
+    # never dialed again, although a second attempt was allowed: even due, routing has nothing to offer
+    from controller.models import Callback
+
+    from .test_queues import routing_pass
+
+    pushes.wait_for(lambda r, e, p: e == "agent_state" and p["state"] == "wrap_up")
+    live_center.wrap_up(None, people.alice.id)
+    Callback.update(due_at=dt.datetime(2000, 1, 1)).where(Callback.id == cb["id"]).execute()
+    mark = len(pushes.pushes)
+    routing_pass(live_center)
+    assert live_center.agents[people.alice.id].state == "available"
+    assert not [p for r, e, p in pushes.pushes[mark:] if e == "callback_offer"]
+    assert dialed.count(CUSTOMER) == 1
+
+
+def test_a_number_that_cannot_be_dialed_fails_instead_of_going_round(quick_retry, live_center, pushes, people,
+                                                                      dialed):
+    """A row whose number cannot go into a dial string (written by hand, an old version) is not put back
+    in the queue to be offered again and again: it fails, with the reason."""
+    from controller.models import Callback
+
+    cb, _ = live_center.web_callback(number=CUSTOMER, queue_name="sales")
+    Callback.update(number="12-34").where(Callback.id == cb["id"]).execute()
+    live_center.set_agent_state(people.alice.id, "available")
+    accept_next_offer(live_center, pushes, people.alice.id)
+    mark = len(pushes.pushes)
+    _, _, done = pushes.wait_for(lambda r, e, p: e == "callback" and p["status"] in ("pending", "failed")
+                                 and pushes.pushes.index((r, e, p)) >= mark, timeout=15)
+    assert done["status"] == "failed" and done["reason"].startswith("the number cannot be dialed: ")
+    assert dialed.count("12-34") == 0 and not [h for h in history(cb["id"]) if h[1] == "release"]
+
+
+def test_a_rejected_call_is_retried(quick_retry, live_center, simulator, pushes, people):
+    """A person who declines the call now may answer later: not a dead number."""
+    simulator.set_number(CUSTOMER, behaviour="reject")
+    live_center.web_callback(number=CUSTOMER, queue_name="sales")
     live_center.set_agent_state(people.alice.id, "available")
     accept_next_offer(live_center, pushes, people.alice.id)
     _, _, done = pushes.wait_for(lambda r, e, p: e == "callback" and p["status"] in ("no_answer", "failed"),
                                  timeout=15)
-    # a rejected call is a person saying no now, not a dead number: it is retried
     assert done["status"] == "no_answer" and done["reason"] == "CALL_REJECTED"
 
 

@@ -54,26 +54,133 @@ def test_tier_one_agents_are_offered_first_then_the_longest_idle(people, live_ce
     assert offered["agent_id"] == people.bob.id
 
 
-def test_the_open_contact_limit_says_why(sales, live_center, simulator, pushes, people, signed_in):
+def routing_pass(cc):
+    """Run one routing pass on the router's queue and wait for it: what it offers is pushed by then."""
+    import gevent.event
+
+    done = gevent.event.Event()
+    cc.dispatcher.submit("router", lambda: (cc.route_contacts(), done.set()))
+    assert done.wait(5)
+
+
+def popovers(pushes, agent_id):
+    """Callback ids offered to the agent so far, in order."""
+    return [p["callback"]["id"] for r, e, p in pushes.pushes if r == f"agent:{agent_id}" and e == "callback_offer"]
+
+
+@pytest.fixture
+def limited(sales, live_center):
+    """Callbacks at any hour; a function that sets sales' open-contact limit."""
     sales.callback_window_start, sales.callback_window_end = "00:00", "24:00"
     sales.save()
-    live_center.reload_queues()
-    missed, _ = live_center.web_callback(number=CUSTOMER, queue_name="sales")
+
+    def limit(n):
+        sales.agent_contact_limit = n
+        sales.save()
+        live_center.reload_queues()
+    limit(1)
+    return limit
+
+
+def manual_callback(cc, number):
+    """A Missed-calls callback (an agent calls it back; routing never offers it)."""
+    from controller.models import Callback
+
+    cb, _ = cc.web_callback(number=number, queue_name="sales")
+    Callback.update(launch="manual").where(Callback.id == cb["id"]).execute()
+    return cb
+
+
+def test_at_the_limit_an_agent_is_skipped_and_told_why(limited, live_center, pushes, people, signed_in):
+    first, _ = live_center.web_callback(number=CUSTOMER, queue_name="sales")
+    second, _ = live_center.web_callback(number="+442079460958", queue_name="sales")
     alice = signed_in("alice")
     alice.post("/api/agent/state", json={"state": "available"})
     pushes.wait_for(lambda r, e, p: r == f"agent:{alice.agent_id}" and e == "callback_offer")
-    live_center.web_callback(number="+442079460958", queue_name="sales")
+    routing_pass(live_center)
+    assert popovers(pushes, alice.agent_id) == [first["id"]]          # one open contact: the limit of 1
+    assert live_center.contact_limit_reason(alice.agent_id, people.queue.id) == \
+        "You already have 1 open contact; the limit of Sales is 1. Finish it first."
+
+    missed = manual_callback(live_center, "+33142685300")
+    refused = alice.post(f"/api/callbacks/{missed['id']}/call")
+    assert refused.status_code == 409
+    assert refused.get_json()["error"] == "You already have 1 open contact; the limit of Sales is 1. Finish it first."
     from controller.models import Callback
 
-    second = Callback.get(Callback.number == "+442079460958")
-    Callback.update(launch="manual").where(Callback.id == second.id).execute()
-    refused = alice.post(f"/api/callbacks/{second.id}/call")
+    assert Callback.get_by_id(missed["id"]).status == "pending"      # refused: nothing changed
+
+    bob = signed_in("bob")                                            # a second agent takes the second one
+    bob.post("/api/agent/state", json={"state": "available"})
+    _, _, offer = pushes.wait_for(lambda r, e, p: r == f"agent:{bob.agent_id}" and e == "callback_offer")
+    assert offer["callback"]["id"] == second["id"]
+
+
+def test_a_limit_of_two_lets_an_agent_hold_two_popovers_and_no_more(limited, live_center, pushes, people,
+                                                                    signed_in):
+    from controller.models import Callback
+
+    limited(2)
+    ids = [live_center.web_callback(number=n, queue_name="sales")[0]["id"]
+           for n in (CUSTOMER, "+442079460958", "+33142685300")]
+    alice = signed_in("alice")
+    alice.post("/api/agent/state", json={"state": "available"})
+    pushes.wait_for(lambda r, e, p: r == f"agent:{alice.agent_id}" and e == "callback_offer"
+                    and p["callback"]["id"] == ids[1])
+    routing_pass(live_center)
+    assert popovers(pushes, alice.agent_id) == ids[:2]                 # two at once: her limit
+    assert Callback.get_by_id(ids[2]).status == "pending"
+    assert live_center.agents[alice.agent_id].state == "ringing"
+    # a desktop that (re)connects is shown both (its snapshot's callback_offers)
+    assert sorted(o["callback"]["id"] for o in live_center.callback_offers_for(alice.agent_id)) == ids[:2]
+
+    missed = manual_callback(live_center, "+4930901820")
+    refused = alice.post(f"/api/callbacks/{missed['id']}/call")
     assert refused.status_code == 409
-    assert refused.get_json()["error"] in (
-        "cannot call back: agent alice is being offered a contact",
-        "You already have 1 open contact; the limit of Sales is 1. Finish it first.")
-    assert live_center.contact_limit_reason(alice.agent_id, sales.id) == \
-        "You already have 1 open contact; the limit of Sales is 1. Finish it first."
+    assert refused.get_json()["error"] == "You already have 2 open contacts; the limit of Sales is 2. Finish one first."
+
+    # she declines one: one popover left, still ringing (not available, not RONA), and the third comes
+    mark = len(pushes.pushes)
+    assert alice.post(f"/api/callbacks/{ids[0]}/decline").status_code == 200
+    _, _, third = pushes.wait_for(lambda r, e, p: r == f"agent:{alice.agent_id}" and e == "callback_offer"
+                                  and pushes.pushes.index((r, e, p)) >= mark)
+    assert third["callback"]["id"] == ids[2]
+    assert {p["state"] for r, e, p in pushes.pushes[mark:] if r == f"agent:{alice.agent_id}"
+            and e == "agent_state"} <= {"ringing"}
+
+    # she accepts one: her phone carries one call, so the other popover goes back at its place
+    mark = len(pushes.pushes)
+    accepted = alice.post(f"/api/callbacks/{ids[1]}/accept")
+    assert accepted.status_code == 200, accepted.get_json()
+    ended = {p["id"]: p["reason"] for r, e, p in pushes.pushes[mark:]
+             if r == f"agent:{alice.agent_id}" and e == "callback_offer_ended"}
+    assert ended == {ids[1]: "accepted", ids[2]: "withdrawn"}
+    released = Callback.get_by_id(ids[2])
+    assert released.status == "pending" and released.agent_id is None
+    assert accepted.get_json()["call"]["state"] == "dialing"
+
+
+def test_below_a_limit_of_two_an_agent_with_a_popover_may_call_back(limited, live_center, pushes, people,
+                                                                     signed_in):
+    from controller.models import Callback
+
+    limited(2)
+    offered, _ = live_center.web_callback(number=CUSTOMER, queue_name="sales")
+    alice = signed_in("alice")
+    alice.post("/api/agent/state", json={"state": "available"})
+    pushes.wait_for(lambda r, e, p: r == f"agent:{alice.agent_id}" and e == "callback_offer")
+    missed = manual_callback(live_center, "+442079460958")
+    assert live_center.contact_limit_reason(alice.agent_id, people.queue.id) is None   # 1 of 2
+    called = alice.post(f"/api/callbacks/{missed['id']}/call")
+    assert called.status_code == 200, called.get_json()
+    assert called.get_json()["call"]["kind"] == "callback"
+    # one call at a time on her phone: the popover went back at its place for someone else
+    pushes.wait_for(lambda r, e, p: r == f"agent:{alice.agent_id}" and e == "callback_offer_ended"
+                    and p["id"] == offered["id"] and p["reason"] == "withdrawn")
+    assert Callback.get_by_id(offered["id"]).status == "pending"
+    assert live_center.contact_limit_reason(alice.agent_id, people.queue.id) is None   # the call: 1 of 2
+    routing_pass(live_center)
+    assert popovers(pushes, alice.agent_id) == [offered["id"]]        # not offered again while she has a call
 
 
 # -- pure helpers ------------------------------------------------------------------------------------

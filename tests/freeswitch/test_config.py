@@ -281,6 +281,24 @@ def test_each_demo_queue_did_parks_the_call_with_what_the_controller_reads(fs, q
     assert applications(actions) == ["set"] * len(variables) + ["answer", "park"]
 
 
+def test_the_priority_line_parks_its_callers_with_a_priority(fs):
+    extension, actions = route(fs, "public", "8005550110")
+    assert extension == "did_sales_priority"
+    variables = channel_variables(actions)
+    assert (variables["cc_queue"], variables["cc_did"], variables["cc_priority"]) == ("sales", "8005550110", "50")
+    assert applications(actions) == ["set"] * len(variables) + ["answer", "park"]
+
+
+def test_every_priority_the_dialplan_sets_is_one_the_controller_takes(fs):
+    from controller.queues import checked_priority
+
+    values = [data.split("=", 1)[1] for action in fs.root.iter("action")
+              if action.get("application") == "set" and (data := action.get("data", "")).startswith("cc_priority=")]
+    assert values, "no extension sets cc_priority"
+    for value in values:
+        checked_priority(value)  # raises for anything the controller would ignore
+
+
 def test_every_queue_the_dialplan_names_is_a_demo_queue(fs):
     named = {data.split("=", 1)[1] for action in fs.root.iter("action")
              if action.get("application") == "set" and (data := action.get("data", "")).startswith("cc_queue=")}

@@ -134,3 +134,13 @@ def test_http_control_api(tmp_path):
         sim.wait_for(lambda: uuid not in sim.channels)
     finally:
         sim.stop()
+
+
+def test_numbers_that_do_not_exist_are_refused_with_their_cause(sim):
+    """A carrier's 404 and 484 (FreeSWITCH's SIP-to-cause table), refused at once like trace 09's 486/603."""
+    sim.set_number("5550404", behaviour="unallocated")
+    sim.set_number("5550484", behaviour="invalid_format")
+    client = EslTestClient(sim.port)
+    client.login()
+    assert client.api("originate sofia/gateway/carrier/5550404 &park()") == "-ERR UNALLOCATED_NUMBER\n"
+    assert client.api("originate sofia/gateway/carrier/5550484 &park()") == "-ERR INVALID_NUMBER_FORMAT\n"

@@ -152,6 +152,58 @@ def test_blind_transfer_to_a_queue(desk, people):
     desk.wait_call(lambda c: c["id"] == call_id and c["state"] == "connected", agent=desk.bob)
 
 
+def test_blind_transfer_to_a_queue_with_a_priority_goes_ahead_of_earlier_callers(desk, people):
+    from controller.models import AgentQueue, Interaction, Queue
+
+    support = Queue.create(name="support", label="Support", ring_timeout=10)
+    AgentQueue.create(agent=people.bob, queue=support)
+    desk.sim.add_did("8005550200", queue="support")
+    call_id, customer, agent = desk.connected_call()
+    desk.sim.customer_call("8005550200", ani="5550177")              # support's own caller, waiting first
+    _, _, waiting = desk.wait_call(lambda c: c["ani"] == "5550177" and c["state"] == "queued")
+
+    body = desk.act(desk.alice, call_id, "transfer", {"mode": "blind", "to": {"queue": "support"}, "priority": 60})
+    assert body["call"]["priority"] == 60
+    desk.wait_call(lambda c: c["id"] == call_id and c["state"] == "queued" and c["queue"] == "support")
+    assert Interaction.get_by_id(call_id).priority == 60
+    desk.available(desk.bob)
+    _, _, offered = desk.wait_call(lambda c: c["state"] == "offering", agent=desk.bob)
+    assert offered["id"] == call_id                                   # ahead of the caller who waited longer
+    assert desk.cc.by_id[waiting["id"]].state == "queued"
+
+
+@pytest.mark.parametrize("body, message", [
+    ({"mode": "blind", "to": {"queue": "sales"}, "priority": 101}, "'priority' must be at most 100."),
+    ({"mode": "blind", "to": {"queue": "sales"}, "priority": -1}, "'priority' must be at least 0."),
+    ({"mode": "blind", "to": {"queue": "sales"}, "priority": "50"}, "'priority' must be a whole number."),
+    ({"mode": "blind", "to": {"queue": "sales"}, "priority": True}, "'priority' must be a whole number."),
+    ({"mode": "blind", "to": {"agent": "bob"}, "priority": 10},
+     "'priority' goes only with a blind transfer to a queue."),
+    ({"mode": "consult", "to": {"queue": "sales"}, "priority": 10},
+     "'priority' goes only with a blind transfer to a queue."),
+    ({"mode": "blind", "to": {"queue": "sales", "priority": 10}}, "'to.priority' is not a field of this request."),
+])
+def test_a_transfer_priority_is_checked_and_a_bad_one_changes_nothing(desk, body, message):
+    call_id, customer, agent = desk.connected_call()
+    refused = desk.act(desk.alice, call_id, "transfer", body, status=400)
+    assert refused["error"] == message
+    assert desk.cc.by_id[call_id].state == "connected" and desk.cc.by_id[call_id].record.priority == 0
+    desk.hears(customer, f"party:{agent}")
+
+
+def test_the_controller_checks_a_transfer_priority_too(desk):
+    from controller.calls.errors import BadInput
+
+    call_id, customer, agent = desk.connected_call()
+    with pytest.raises(BadInput, match=r"^Priority must be from 0 to 100 \(got 101\)\.$"):
+        desk.cc.transfer(call_id, None, {"queue": "sales"}, priority=101)
+    with pytest.raises(BadInput, match=r"^Priority must be a whole number from 0 to 100"):
+        desk.cc.transfer(call_id, None, {"queue": "sales"}, priority="soon")
+    with pytest.raises(BadInput, match=r"^A priority goes only with a transfer to a queue\.$"):
+        desk.cc.transfer(call_id, None, {"agent": "bob"}, priority=5)
+    assert desk.cc.by_id[call_id].state == "connected"
+
+
 def test_blind_transfer_to_an_external_number(desk):
     desk.sim.set_number("+442079460958", answer_after=0.2)
     call_id, customer, agent = desk.connected_call()
