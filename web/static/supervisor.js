@@ -72,12 +72,12 @@
     callbacksBody.replaceChildren(...rows.map((cb) => {
       const due = dueText(cb);
       return SD.el("tr", { dataset: { callbackId: cb.id, status: cb.status, kind: cb.kind, queue: cb.queue || "" } },
-        SD.el("td", { class: "cb-kind" }, CALLBACK_KINDS[cb.kind] || cb.kind),
-        SD.el("td", { class: "cb-number" }, cb.number, ...(cb.name ? [SD.el("span", { class: "cb-name" }, cb.name)] : [])),
-        SD.el("td", { class: "cb-queue" }, cb.queue || "–"),
-        SD.el("td", { class: "cb-due" + (due === "Due now" ? " cb-due-now" : ""), dataset: { due: cb.due_at || "" } }, due),
-        SD.el("td", { class: "cb-status" }, callbackStatus(cb)),
-        SD.el("td", { class: "num cb-attempts" }, `${cb.attempts} of ${cb.max_attempts}`));
+        SD.el("td", { class: "sv-cb-kind" }, CALLBACK_KINDS[cb.kind] || cb.kind),
+        SD.el("td", { class: "sv-cb-number" }, cb.number, ...(cb.name ? [SD.el("span", { class: "sv-cb-name" }, cb.name)] : [])),
+        SD.el("td", { class: "sv-cb-queue" }, cb.queue || "–"),
+        SD.el("td", { class: "sv-cb-due" + (due === "Due now" ? " sv-cb-due-now" : ""), dataset: { due: cb.due_at || "" } }, due),
+        SD.el("td", { class: "sv-cb-status" }, callbackStatus(cb)),
+        SD.el("td", { class: "num sv-cb-attempts" }, `${cb.attempts} of ${cb.max_attempts}`));
     }));
     const total = listCutShort() ? view.callbacksTotal : view.callbacks.size;
     document.getElementById("callbacks-count").textContent = total ? `(${total})` : "";
@@ -96,10 +96,10 @@
   callbacksPick.addEventListener("change", renderCallbacks);
 
   function tick() {
-    for (const cell of callbacksBody.querySelectorAll("td.cb-due")) {
+    for (const cell of callbacksBody.querySelectorAll("td.sv-cb-due")) {
       if (cell.textContent !== "Due now" && (SD.parseTime(cell.dataset.due) || Infinity) <= Date.now()) {
         cell.textContent = "Due now";
-        cell.classList.add("cb-due-now");
+        cell.classList.add("sv-cb-due-now");
       }
     }
     for (const cell of agentsBody.querySelectorAll("td.timer")) cell.textContent = SD.duration(SD.since(cell.dataset.since));
