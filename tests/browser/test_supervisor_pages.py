@@ -204,7 +204,9 @@ def test_callbacks_pending_appear_change_and_leave_live_and_after_a_reconnect(ne
     screenshot(sam, "supervisor-callbacks")
 
     # an agent takes Ada's: offered to Bob, being called, then connected: it leaves the list
-    bob = signed_in(new_page, "bob", "available")
+    bob = signed_in(new_page, "bob")
+    bob.select_option("#state-select", "available")
+    bob.click("#state-apply")  # the callback is offered to him at once (his badge reads Ringing)
     check(ada.locator(".sv-cb-status")).to_have_text("Offered to Bob Agent")
     bob.locator(".offer-callback .act-accept").click()
     check(ada.locator(".sv-cb-status")).to_have_text("Being called for Bob Agent")
