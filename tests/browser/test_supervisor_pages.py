@@ -31,6 +31,8 @@ def at_rest(demo):
     sam = Desk(demo, "sam")
     for cb in sam.get("/api/callbacks?view=all").json()["callbacks"]:
         sam.post(f"/api/callbacks/{cb['id']}/cancel")
+    for entry in sam.get("/api/address-book").json()["entries"]:
+        sam.delete(f"/api/address-book/{entry['id']}")
 
 
 def supervisor(new_page, path: str = "/supervisor/"):
@@ -220,3 +222,38 @@ def test_callbacks_pending_appear_change_and_leave_live_and_after_a_reconnect(ne
     check(rows).to_have_count(0)
     check(sales_pending).to_have_text("0")
     check(sam.locator("#callbacks-empty")).to_be_visible()
+
+
+def test_the_supervisor_keeps_the_address_book_and_bad_input_changes_nothing(new_page, demo):
+    check = expect()
+    sam = supervisor(new_page)
+    sam.locator("#book-details summary").click()
+    rows = sam.locator("#book-table tbody tr")
+    check(sam.locator("#book-count")).to_have_text("(0)")
+    sam.fill("#book-name", "Billing hotline")
+    sam.fill("#book-number", "1-800-FLOWERS")
+    sam.click("#book-save")
+    check(sam.locator("#book-message")).to_have_text("Letters are not allowed in a number (found 'F'): type the digits.")
+    check(rows).to_have_count(0)
+    sam.fill("#book-number", "(212) 555-0100")
+    sam.fill("#book-team", "Finance")
+    sam.press("#book-number", "Enter")
+    check(rows).to_have_count(1)
+    check(rows.first.locator(".book-number")).to_have_text("+12125550100")
+    check(sam.locator("#book-message")).to_be_hidden()
+    # a name used already, in another case
+    sam.fill("#book-name", "BILLING HOTLINE")
+    sam.fill("#book-number", "2125550111")
+    sam.click("#book-save")
+    check(sam.locator("#book-message")).to_have_text(
+        "The address book has an entry called 'BILLING HOTLINE' already: choose another name.")
+    check(rows).to_have_count(1)
+    # change it, then remove it
+    rows.first.locator(".book-edit").click()
+    check(sam.locator("#book-name")).to_be_focused()
+    check(sam.locator("#book-number")).to_have_value("+12125550100")
+    sam.fill("#book-note", "Mon-Fri 9-17")
+    sam.click("#book-save")
+    check(rows.first).to_contain_text("Mon-Fri 9-17")
+    rows.first.locator(".book-delete").click()
+    check(rows).to_have_count(0)
