@@ -735,7 +735,7 @@
     const can = allows(call, "call_back");
     // a prompt or a callback under way keeps the form on screen; otherwise it goes with the token
     const busyBack = back.prompt === "prompting" || !!back.callbackId;
-    q(".callback-actions").hidden = !owner || (!can && !busyBack);
+    toggle.hidden = !owner || (!can && !busyBack);
     form.hidden = !owner || !back.open;
     toggle.setAttribute("aria-expanded", String(back.open));
     toggle.disabled = offline || busy(toggle) || (!can && !busyBack);
