@@ -677,7 +677,8 @@
   };
 
   function setUpCallBack(node, id) {
-    const back = node.back = { open: false, prompt: "", status: "", callbackId: null };
+    // pushed: a push about this form came since the last click (its reply must not overwrite what it said)
+    const back = node.back = { open: false, prompt: "", status: "", callbackId: null, pushed: false };
     const q = (selector) => node.querySelector(selector);
     const form = q(".callback-form"), number = q(".cb-back-number");
     const message = (text) => fieldMessage(q(".cb-back-message"), text);
@@ -690,11 +691,13 @@
     q(".act-cb-close").addEventListener("click", () => { back.open = false; message(""); redraw(); q(".act-callback-open").focus(); });
     number.addEventListener("input", () => message(""));
     number.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.preventDefault(); q(".act-cb-close").click(); } });
+    // the pushes (`callback_digits`, `callback`) may come before the reply: the reply then says nothing more
     q(".act-cb-prompt").addEventListener("click", async (e) => {
       message("");
+      back.pushed = false;
       const result = await act(e.currentTarget, "POST", callPath(id, "callback/prompt"));
-      if (result.ok) { back.prompt = "prompting"; back.status = "The customer hears the prompt and keys in the number…"; }
-      else message(result.data.error);
+      if (!result.ok) message(result.data.error);
+      else if (!back.pushed) { back.prompt = "prompting"; back.status = "The customer hears the prompt and keys in the number…"; }
       redraw();
     });
     q(".act-cb-prompt-cancel").addEventListener("click", async (e) => {
@@ -709,11 +712,17 @@
       const checked = checkCallbackNumber(number.value);
       if (checked.error) { message(checked.error); number.focus(); return; }
       message("");
-      const result = await act(button, "POST", callPath(id, "callback"), { number: checked.number });
-      if (result.ok) {
+      back.pushed = false;
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+      const result = await SD.api("POST", callPath(id, "callback"), { number: checked.number });
+      button.removeAttribute("aria-busy");
+      if (!result.ok) message(result.data.error);
+      else if (!back.pushed) {
         back.prompt = "";
         back.status = `Calling ${checked.number}… You talk to them once they answer; the customer stays on this line until then.`;
-      } else message(result.data.error);
+      }
+      if (result.ok) requestRefresh();
       redraw();
     });
   }
@@ -759,6 +768,7 @@
     if (!node || !node.back) return;
     const back = node.back, input = node.querySelector(".cb-back-number");
     back.open = true;
+    back.pushed = true;
     back.prompt = data.state;
     if (data.state === "prompting") {
       // the customer's digits appear as they are pressed (what the agent typed is replaced while they key in)
@@ -779,6 +789,7 @@
     const node = callNodes.get(cb.contact_id) || callNodes.get(cb.original_contact_id);
     if (!node || !node.back) return;
     const back = node.back;
+    back.pushed = true;
     if (cb.status === "dialing") {
       back.callbackId = cb.id;
       back.status = `Calling ${cb.number}… You talk to them once they answer; the customer stays on this line until then.`;
