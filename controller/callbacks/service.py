@@ -22,7 +22,7 @@ from ..calls.errors import BadInput
 from ..db import release_connection
 from ..events import Event
 from ..machine import InvalidAction
-from ..models import AgentQueue, Callback, Campaign, Interaction, Queue, utcnow
+from ..models import Agent, AgentQueue, Callback, Campaign, Interaction, Queue, utcnow
 from . import store, windows
 from .agent_initiated import AgentInitiated
 from .campaigns import CampaignDialer
@@ -320,8 +320,11 @@ class CallbackControl(QueueMenus, AgentInitiated, CallbackDialing, CampaignDiale
             total += count
             if queue_id in names:
                 counts[names[queue_id]] = count
-        listed = Callback.select().where(open_).order_by(Callback.due_at, Callback.id).limit(limit)
-        return {"callbacks": [store.as_dict(cb, names) for cb in listed], "callbacks_total": total,
+        listed = list(Callback.select().where(open_).order_by(Callback.due_at, Callback.id).limit(limit))
+        owner_ids = {cb.owner_id for cb in listed if cb.owner_id}
+        owners = {a.id: a for a in Agent.select(Agent.id, Agent.username, Agent.name).where(
+            Agent.id.in_(list(owner_ids)))} if owner_ids else {}
+        return {"callbacks": [store.as_dict(cb, names, owners) for cb in listed], "callbacks_total": total,
                 "callbacks_pending": counts}
 
     def callback_view(self, callback_id: int, agent_id: int | None) -> dict:

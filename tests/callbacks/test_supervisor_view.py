@@ -52,3 +52,17 @@ def test_a_personal_agenda_is_listed_for_supervisors_but_not_in_the_agents_snaps
     alice_socket = socketio.test_client(app, flask_test_client=alice.client)
     assert received(alice_socket, "supervisor_snapshot") == []
     assert alice.get("/api/supervisor").status_code == 403
+
+
+def test_a_long_list_is_cut_to_the_soonest_due_and_the_counts_stay_exact(signed_in, sales, contact_center):
+    import datetime as dt
+
+    sam = signed_in("sam")
+    soon = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=1)
+    for i, number in enumerate(("+12125550101", "+12125550102", "+12125550103")):
+        when = (soon + dt.timedelta(minutes=10 * (2 - i))).strftime("%Y-%m-%dT%H:%M:%SZ")
+        assert sam.post("/api/callbacks", json={"number": number, "queue": "sales",
+                                                "preferred_time": when}).status_code == 201
+    view = contact_center.supervisor_callbacks(limit=2)
+    assert [c["number"] for c in view["callbacks"]] == ["+12125550103", "+12125550102"]  # soonest due first
+    assert (view["callbacks_total"], view["callbacks_pending"]) == (3, {"sales": 3})
