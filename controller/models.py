@@ -341,6 +341,23 @@ class CallDataAudit(BaseModel):
     at = peewee.DateTimeField(default=utcnow, index=True)
 
 
+class AddressBookEntry(BaseModel):
+    """A named external number of the shared address book (the transfer/consult dialog, New call).
+
+    ``number`` is what :func:`controller.numbers.dialable` made of what was typed (E.164 when it
+    is a public number, ``:digits`` sent after the answer kept); ``name_key`` is the name folded
+    to lower case, unique, so that "Billing" and "billing" are one entry.
+    """
+
+    name = peewee.CharField(max_length=64)
+    name_key = peewee.CharField(max_length=64, unique=True)
+    number = peewee.CharField(max_length=64)
+    note = peewee.CharField(max_length=256, default="")
+    team = peewee.CharField(max_length=64, default="")
+    updated_by = peewee.ForeignKeyField(Agent, null=True, backref="+", on_delete="SET NULL")
+    updated_at = peewee.DateTimeField(default=utcnow)
+
+
 ALL_MODELS = [Queue, Agent, AgentQueue, Interaction, InteractionEvent, Recording, RecordingTag, ApiToken,
               IvrVersion, IvrPublication, CallDataValue, CallDataAudit,
-              Callback, CallbackEvent, Campaign, CampaignContact]
+              Callback, CallbackEvent, Campaign, CampaignContact, AddressBookEntry]

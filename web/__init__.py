@@ -19,8 +19,8 @@ from controller.db import release_connection
 from flask import Flask
 from flask_socketio import SocketIO
 
-from . import (admin, agent, api, auth, callbacks_api, calls_api, campaigns_api, openapi, realtime, recordings,
-               supervisor)
+from . import (address_book_api, admin, agent, api, auth, callbacks_api, calls_api, campaigns_api, openapi,
+               realtime, recordings, supervisor)
 from .jsonio import SocketJson, json_default
 
 log = logging.getLogger(__name__)

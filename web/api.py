@@ -25,7 +25,7 @@ from controller.machine import InvalidAction
 from .agent import desktop_config
 from .auth import contact_center
 from .openapi import ApiError, api_route
-from .realtime import agent_view
+from .realtime import agent_view, supervisor_view
 from .schemas import AgentStateBody, CallList, Me, SupervisorSnapshot, WrapUpBody
 
 log = logging.getLogger(__name__)
@@ -146,5 +146,5 @@ def wrap_up(call_id: str, body: WrapUpBody):
 
 @api_route(bp, "get", "/supervisor", ok=SupervisorSnapshot, supervisor=True, tags=("supervisor",))
 def supervisor_snapshot():
-    """Every agent, queue and live call (supervisors and admins)."""
-    return jsonify(contact_center().supervisor_snapshot())
+    """Every agent, queue and live call, and the callbacks not yet served (supervisors and admins)."""
+    return jsonify(supervisor_view(contact_center()))

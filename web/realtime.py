@@ -10,8 +10,9 @@ Events sent to the browser:
 - ``snapshot`` ``{"agent": AgentDict, "calls": [CallDict], "wrapup_call": CallDict | None,
   "callback_offers": [{"callback", "timeout", "offer_expires_at"}]}`` — to the connecting agent
   (the callback popovers on their screen are in it, as ``callback_offer`` pushed them)
-- ``supervisor_snapshot`` ``{"agents": [...], "queues": [...]}`` — to a connecting supervisor,
-  and again when the supervisor page asks with ``supervisor_refresh``
+- ``supervisor_snapshot`` ``{"agents": [...], "queues": [...], "calls": [...], "callbacks": [...],
+  "callbacks_total": N, "callbacks_pending": {queue: N}}`` — to a connecting supervisor, and again
+  when the supervisor page asks with ``supervisor_refresh`` (:func:`supervisor_view`)
 - every controller push, unchanged
 """
 from __future__ import annotations
@@ -44,6 +45,16 @@ def agent_view(cc: Any, agent_id: int) -> dict:
     return view
 
 
+def supervisor_view(cc: Any) -> dict:
+    """The supervisor's snapshot: agents, queues and calls, plus the callbacks not yet served
+    (the page's "Callbacks pending", which the ``callback`` pushes to supervisors keep current)."""
+    view = cc.supervisor_snapshot()
+    callbacks = getattr(cc, "supervisor_callbacks", None)
+    if callbacks is not None:
+        view.update(callbacks())
+    return view
+
+
 def _call_in_wrap_up(agent_id: int) -> dict | None:
     from controller.calls import CallMachine
     from controller.models import Interaction
@@ -73,7 +84,7 @@ def init_app(socketio: SocketIO, cc: Any) -> None:
         emit("snapshot", agent_view(cc, current_user.id))
         if current_user.is_supervisor:
             join_room(SUPERVISORS_ROOM)
-            emit("supervisor_snapshot", cc.supervisor_snapshot())
+            emit("supervisor_snapshot", supervisor_view(cc))
         log.debug("socket: %s connected", current_user.username)
         return None
 
@@ -88,7 +99,7 @@ def init_app(socketio: SocketIO, cc: Any) -> None:
     def on_supervisor_refresh(*_args: Any):
         if not (current_user.is_authenticated and current_user.is_supervisor):
             return
-        emit("supervisor_snapshot", cc.supervisor_snapshot())
+        emit("supervisor_snapshot", supervisor_view(cc))
 
     def forward(room: str, event: str, payload: dict) -> None:
         # called on the controller's greenlets: emitting only queues packets, it never blocks them

@@ -292,6 +292,11 @@ class SupervisorSnapshot(Reply):
     agents: list[Agent]
     queues: list[QueueStats]
     calls: list[Call]
+    callbacks: list[dict[str, Any]] = Field(
+        [], description="Callbacks not yet served (pending, no_answer, offered, dialing), soonest due first "
+                        "(at most 300; the `Callback` model of GET /api/callbacks).")
+    callbacks_total: int = Field(0, description="How many callbacks are not yet served, in all.")
+    callbacks_pending: dict[str, int] = Field({}, description="Callbacks not yet served, per queue name.")
 
 
 #: every model, in the order the OpenAPI document lists them

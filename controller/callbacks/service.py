@@ -22,7 +22,7 @@ from ..calls.errors import BadInput
 from ..db import release_connection
 from ..events import Event
 from ..machine import InvalidAction
-from ..models import AgentQueue, Callback, Campaign, Interaction, Queue, utcnow
+from ..models import Agent, AgentQueue, Callback, Campaign, Interaction, Queue, utcnow
 from . import store, windows
 from .agent_initiated import AgentInitiated
 from .campaigns import CampaignDialer
@@ -39,6 +39,9 @@ VIEWS = ("missed", "agenda", "queue", "all")
 #: Missed calls: callers who did not reach an agent; their callback requests (IVR requests and
 #: messages, web requests, in-queue requests) come first, abandoned calls after them
 MISSED_KINDS = ("ivr", "web", "in_queue", "abandoned")
+#: the supervisor page's "callbacks pending": waiting, offered to an agent or being dialed (not yet connected)
+NOT_YET_SERVED = ("pending", "no_answer", "offered", "dialing")
+SUPERVISOR_LIST_LIMIT = 300
 
 
 class CallbackControl(QueueMenus, AgentInitiated, CallbackDialing, CampaignDialer):
@@ -300,6 +303,29 @@ class CallbackControl(QueueMenus, AgentInitiated, CallbackDialing, CampaignDiale
             raise InvalidAction("only supervisors see every callback")
         names = {q.id: q.name for q in Queue.select(Queue.id, Queue.name)}
         return [store.as_dict(cb, names) for cb in query.order_by(*order).limit(limit)]
+
+    def supervisor_callbacks(self, limit: int = SUPERVISOR_LIST_LIMIT) -> dict:
+        """What the supervisor page shows of the callbacks not yet served (every kind, numbers in clear):
+
+        ``callbacks`` (``pending``, ``no_answer``, ``offered``, ``dialing``; soonest due first, at
+        most ``limit``), ``callbacks_total`` (all of them) and ``callbacks_pending`` (their count per
+        queue name, every queue listed)."""
+        open_ = Callback.status.in_(NOT_YET_SERVED)
+        names = {q.id: q.name for q in Queue.select(Queue.id, Queue.name)}
+        counts = {name: 0 for name in sorted(names.values())}
+        rows = (Callback.select(Callback.queue, peewee.fn.COUNT(Callback.id)).where(open_)
+                .group_by(Callback.queue).tuples())
+        total = 0
+        for queue_id, count in rows:
+            total += count
+            if queue_id in names:
+                counts[names[queue_id]] = count
+        listed = list(Callback.select().where(open_).order_by(Callback.due_at, Callback.id).limit(limit))
+        owner_ids = {cb.owner_id for cb in listed if cb.owner_id}
+        owners = {a.id: a for a in Agent.select(Agent.id, Agent.username, Agent.name).where(
+            Agent.id.in_(list(owner_ids)))} if owner_ids else {}
+        return {"callbacks": [store.as_dict(cb, names, owners) for cb in listed], "callbacks_total": total,
+                "callbacks_pending": counts}
 
     def callback_view(self, callback_id: int, agent_id: int | None) -> dict:
         cb = store.get(callback_id)

@@ -232,14 +232,19 @@ def orphans(now: dt.datetime, limit: int = 200) -> list[Callback]:
                 .order_by(Callback.id).limit(limit))
 
 
-def as_dict(cb: Callback, queue_names: dict[int, str] | None = None) -> dict:
-    """The callback as the desktop and the API show it."""
+def as_dict(cb: Callback, queue_names: dict[int, str] | None = None,
+            owners: dict[int, Agent] | None = None) -> dict:
+    """The callback as the desktop and the API show it.
+
+    :param queue_names: queue id -> name, and ``owners``: agent id -> agent, when the caller read
+        them once for many callbacks (else each is read here)
+    """
     queue = None
     if cb.queue_id:
         queue = (queue_names or {}).get(cb.queue_id) or Queue.get_by_id(cb.queue_id).name
     owner = None
     if cb.owner_id:
-        agent = Agent.get_or_none(Agent.id == cb.owner_id)
+        agent = owners.get(cb.owner_id) if owners is not None else Agent.get_or_none(Agent.id == cb.owner_id)
         owner = {"id": agent.id, "username": agent.username, "name": agent.name} if agent else None
 
     def iso(value):

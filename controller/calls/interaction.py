@@ -286,6 +286,8 @@ class CallMachine(Machine):
         if "record" in actions:
             actions.remove("record")
             actions += self.recording_actions()
+        if role == "owner" and self.state == "connected":
+            actions.append("call_back")  # agent-initiated callback: prompt, type, call back (not for supervisors)
         return actions
 
     def recording_actions(self) -> list[str]:

@@ -42,28 +42,42 @@ class DemoServer:
         self.url = f"http://127.0.0.1:{self.port}"
         #: the simulator's HTTP control API (place customer calls, ask what a channel hears), if asked for
         self.sim_url = None
-        extra = []
+        self._extra = []
         if sim_http:
             sim_port = free_port()
             self.sim_url = f"http://127.0.0.1:{sim_port}"
-            extra = ["--sim-http-port", str(sim_port)]
+            self._extra = ["--sim-http-port", str(sim_port)]
+        self.call_interval = call_interval
         self.database = workdir / "demo.db"
         self.output: list[str] = []
+        self._start()
+
+    def _start(self) -> None:
         self._ready = threading.Event()
         env = dict(os.environ, PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1",
                    SWITCHDESK_DEMO_HANGUP_AFTER="600", SWITCHDESK_SECRET_KEY="browser-tests")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "controller.cli", "demo", "--port", str(self.port), "--esl-port", "0",
-             "--call-interval", str(call_interval), "--database", f"sqlite:///{self.database}", *extra],
-            cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        threading.Thread(target=self._read, daemon=True).start()
+             "--call-interval", str(self.call_interval), "--database", f"sqlite:///{self.database}", *self._extra],
+            cwd=self.workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        threading.Thread(target=self._read, args=(self.process,), daemon=True).start()
 
-    def _read(self) -> None:
-        for line in self.process.stdout:
+    def restart(self) -> None:
+        """Stop the demo process and start it again on the same ports and database (the same session key):
+        every browser's socket is dropped by the server, and comes back to a new process. The simulator
+        is in that process too, so the calls of the old one are gone; what the database holds stays."""
+        self.stop()
+        self.output.append("--- restarted ---")
+        self._start()
+        self.wait_ready()
+
+    def _read(self, process) -> None:
+        ready = self._ready
+        for line in process.stdout:
             self.output.append(line.rstrip("\n"))
             if "switchdesk demo is running" in line:
-                self._ready.set()
-        self._ready.set()  # the process ended: wake the waiter so it can report
+                ready.set()
+        ready.set()  # the process ended: wake the waiter so it can report
 
     def wait_ready(self, timeout: float = 60.0) -> None:
         if not self._ready.wait(timeout) or self.process.poll() is not None:

@@ -118,6 +118,9 @@ class Desk:
         return self.http.post(self.url + path, json=body if body is not None else {}, timeout=10,
                               headers={"X-CSRFToken": self.csrf})
 
+    def delete(self, path: str):
+        return self.http.delete(self.url + path, timeout=10, headers={"X-CSRFToken": self.csrf})
+
     def agent(self) -> dict:
         return self.get("/api/me").json()["agent"]
 

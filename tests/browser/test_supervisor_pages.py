@@ -2,12 +2,14 @@
 `switchdesk demo` (one demo for the module; calls placed through the simulator)."""
 from __future__ import annotations
 
+import datetime as dt
 import re
+import urllib.error
 
 import pytest
 
 from .conftest import QUIET_DEMO, sign_in
-from .stack import SALES_DID, SUPPORT_DID, call_pane, customer_calls, expect, settle, sim, signed_in
+from .stack import SALES_DID, SUPPORT_DID, Desk, call_pane, channels, customer_calls, expect, settle, sim, signed_in
 
 pytestmark = pytest.mark.browser
 
@@ -18,7 +20,19 @@ DEMO_OPTIONS = QUIET_DEMO
 @pytest.fixture(autouse=True)
 def at_rest(demo):
     yield
+    # a callback's legs are all outbound (the agent's phone, the customer): settle() hangs up only callers
+    for channel in channels(demo).values():
+        if channel["state"] not in ("CS_HANGUP", "CS_REPORTING", "CS_DESTROY"):
+            try:
+                sim(demo, "POST", f"/channels/{channel['uuid']}/hangup", {})
+            except urllib.error.HTTPError:
+                pass  # it ended meanwhile
     settle(demo)
+    sam = Desk(demo, "sam")
+    for cb in sam.get("/api/callbacks?view=all").json()["callbacks"]:
+        sam.post(f"/api/callbacks/{cb['id']}/cancel")
+    for entry in sam.get("/api/address-book").json()["entries"]:
+        sam.delete(f"/api/address-book/{entry['id']}")
 
 
 def supervisor(new_page, path: str = "/supervisor/"):
@@ -148,3 +162,98 @@ def test_recordings_search_play_and_tags_on_the_timeline(new_page, demo, screens
     assert abs(position - offsets[1]) < 0.6, (position, offsets)
     check(sam.locator("#player-message")).to_be_hidden()
     screenshot(sam, "recordings")
+
+
+def test_callbacks_pending_appear_change_and_leave_live_and_after_a_reconnect(new_page, demo, screenshot):
+    check = expect()
+    sam = supervisor(new_page)
+    check(sam.locator("#connection")).to_have_text("Live")
+    rows = sam.locator("#callbacks-table tbody tr")
+    check(rows).to_have_count(0)
+    check(sam.locator("#callbacks-empty")).to_be_visible()
+    sales_pending = sam.locator('#queues-table tr[data-queue="sales"] td.callbacks-pending')
+    check(sales_pending).to_have_text("0")
+
+    # a website asks for a callback: it appears at once, with its number, queue, due time and attempts
+    website = Desk(demo, "sam")
+    made = website.post("/api/callbacks", {"name": "Ada Lovelace", "number": "+1 212 555 0123", "queue": "sales"})
+    assert made.status_code == 201, made.text
+    ada = rows.filter(has_text="+12125550123")
+    check(ada).to_have_count(1)
+    check(ada.locator(".sv-cb-kind")).to_have_text("Web request")
+    check(ada.locator(".sv-cb-number")).to_have_text("+12125550123Ada Lovelace")
+    check(ada.locator(".sv-cb-queue")).to_have_text("sales")
+    check(ada.locator(".sv-cb-due")).to_have_text("Due now")
+    check(ada.locator(".sv-cb-status")).to_have_text("Waiting")
+    check(ada.locator(".sv-cb-attempts")).to_have_text("0 of 3")
+    check(sales_pending).to_have_text("1")
+    check(sam.locator("#callbacks-count")).to_have_text("(1)")
+
+    # while the page is offline another caller asks; it is there once the page is back (the snapshot)
+    sam.context.set_offline(True)
+    check(sam.locator("#connection")).to_have_text("Reconnecting…")
+    tomorrow = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    later = website.post("/api/callbacks", {"name": "Grace Hopper", "number": "+1 212 555 0177", "queue": "sales",
+                                            "preferred_time": tomorrow})
+    assert later.status_code == 201, later.text
+    sam.context.set_offline(False)
+    check(sam.locator("#connection")).to_have_text("Live")
+    grace = rows.filter(has_text="+12125550177")
+    check(grace).to_have_count(1)
+    check(grace.locator(".sv-cb-due")).not_to_have_text("Due now")
+    check(sales_pending).to_have_text("2")
+    check(rows.first).to_contain_text("+12125550123")  # soonest due first
+    screenshot(sam, "supervisor-callbacks")
+
+    # an agent takes Ada's: offered to Bob, being called, then connected: it leaves the list
+    bob = signed_in(new_page, "bob")
+    bob.select_option("#state-select", "available")
+    bob.click("#state-apply")  # the callback is offered to him at once (his badge reads Ringing)
+    check(ada.locator(".sv-cb-status")).to_have_text("Offered to Bob Agent")
+    bob.locator(".offer-callback .act-accept").click()
+    check(ada.locator(".sv-cb-status")).to_have_text("Being called for Bob Agent")
+    check(ada).to_have_count(0)
+    check(sales_pending).to_have_text("1")
+    check(call_pane(bob).locator(".call-state")).to_have_text("Connected")
+
+    # Grace's is cancelled: it leaves the list too
+    grace_id = grace.get_attribute("data-callback-id")
+    assert website.post(f"/api/callbacks/{grace_id}/cancel").status_code == 200
+    check(rows).to_have_count(0)
+    check(sales_pending).to_have_text("0")
+    check(sam.locator("#callbacks-empty")).to_be_visible()
+
+
+def test_the_supervisor_keeps_the_address_book_and_bad_input_changes_nothing(new_page, demo):
+    check = expect()
+    sam = supervisor(new_page)
+    sam.locator("#book-details summary").click()
+    rows = sam.locator("#book-table tbody tr")
+    check(sam.locator("#book-count")).to_have_text("(0)")
+    sam.fill("#book-name", "Billing hotline")
+    sam.fill("#book-number", "1-800-FLOWERS")
+    sam.click("#book-save")
+    check(sam.locator("#book-message")).to_have_text("Letters are not allowed in a number (found 'F'): type the digits.")
+    check(rows).to_have_count(0)
+    sam.fill("#book-number", "(212) 555-0100")
+    sam.fill("#book-team", "Finance")
+    sam.press("#book-number", "Enter")
+    check(rows).to_have_count(1)
+    check(rows.first.locator(".book-number")).to_have_text("+12125550100")
+    check(sam.locator("#book-message")).to_be_hidden()
+    # a name used already, in another case
+    sam.fill("#book-name", "BILLING HOTLINE")
+    sam.fill("#book-number", "2125550111")
+    sam.click("#book-save")
+    check(sam.locator("#book-message")).to_have_text(
+        "The address book has an entry called 'BILLING HOTLINE' already: choose another name.")
+    check(rows).to_have_count(1)
+    # change it, then remove it
+    rows.first.locator(".book-edit").click()
+    check(sam.locator("#book-name")).to_be_focused()
+    check(sam.locator("#book-number")).to_have_value("+12125550100")
+    sam.fill("#book-note", "Mon-Fri 9-17")
+    sam.click("#book-save")
+    check(rows.first).to_contain_text("Mon-Fri 9-17")
+    rows.first.locator(".book-delete").click()
+    check(rows).to_have_count(0)

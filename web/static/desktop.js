@@ -174,6 +174,20 @@
     const result = await act(newDial, "POST", "/api/calls", body);
     if (result.ok) newNumber.value = "";
   });
+  // the address book fills the number (checked again when Call is pressed)
+  const newCallBook = AddressBook.picker({
+    filter: $("new-call-book-filter"), list: $("new-call-book-list"), status: $("new-call-book-status"),
+    onPick(entry) {
+      if (newKind.value !== "number") { newKind.value = "number"; newKind.dispatchEvent(new Event("change")); }
+      newNumber.value = entry.number;
+      fieldMessage(newMessage, checkNumber(entry.number).error || "");
+      $("new-call-book").open = false;
+      newNumber.focus();
+    },
+  });
+  $("new-call-book").addEventListener("toggle", () => {
+    if ($("new-call-book").open) { newCallBook.open(); $("new-call-book-filter").focus(); }
+  });
 
   // ---- the transfer / consult dialog ----
   const dialog = $("target-dialog"), targetNumber = $("target-number"), targetMessage = $("target-message");
@@ -186,6 +200,8 @@
     targetTransfer.classList.toggle("btn-primary", mode !== "consult");
     targetConsult.classList.toggle("btn-primary", mode === "consult");
     fieldMessage(targetMessage, "");
+    $("target-book-filter").value = "";
+    targetBook.open(); // the book as it is now: a supervisor may have changed it since the last time
     if (!dialog.open) dialog.showModal();
     dialogState.focus = true; // on the first target once the list is there
     loadDirectory();
@@ -206,6 +222,16 @@
   targetNumber.addEventListener("input", () => { $("target-number-choice").checked = true; fieldMessage(targetMessage, ""); });
   targetNumber.addEventListener("focus", () => { $("target-number-choice").checked = true; });
   $("target-number-choice").addEventListener("change", () => targetNumber.focus());
+  // picking an entry of the address book fills the number (the page and the controller still check it)
+  const targetBook = AddressBook.picker({
+    filter: $("target-book-filter"), list: $("target-book"), status: $("target-book-status"),
+    onPick(entry) {
+      targetNumber.value = entry.number;
+      $("target-number-choice").checked = true;
+      fieldMessage(targetMessage, checkNumber(entry.number).error || "");
+      targetNumber.focus();
+    },
+  });
 
   async function loadDirectory() {
     const result = await SD.api("GET", "/api/directory");
@@ -537,6 +563,7 @@
     on(".act-wrapup", (b) => act(b, "POST", callPath(id, "wrapup"), { reason: node.querySelector(".wrapup-reason").value }));
     on(".act-agenda", () => DeskCallbacks.openAgenda(current(id) || call));
     setUpCad(node, id);
+    setUpCallBack(node, id);
     const reasons = config.wrapup_reasons[call.queue] || [];
     const pick = node.querySelector(".wrapup-reason");
     for (const reason of reasons.length ? reasons : ["Done"]) pick.append(SD.el("option", { value: reason }, reason));
@@ -624,6 +651,7 @@
     if (!rec) q(".rec-tag-status").textContent = "";
     renderRecordingStatus(node, rec);
     renderCad(node, call, offline);
+    renderCallBack(node, call, offline, owner && !over);
 
     // wrap-up: the call allows nothing more, but its agent is in wrap-up
     const wrapup = q(".act-wrapup");
@@ -633,6 +661,161 @@
     q(".act-agenda").disabled = wrapup.disabled;
     q(".wrapup-actions").hidden = !canWrapUp;
     return node;
+  }
+
+  // ---- agent-initiated callback: type the number or prompt the customer for it, then call it back ----
+  /**
+   * Each call node keeps what its Call back form shows: whether it is open, the prompt's state
+   * (`prompting`, `done`, `failed`, `cancelled`, from the `callback_digits` pushes) and the last
+   * callback made from it (from the `callback` pushes: dialing, connected, no answer).
+   */
+  const PROMPT_STATUS = {
+    done: (d) => `The customer keyed in ${d}. Check it, then press Call back.`,
+    failed: (d) => d ? `The customer stopped after ${d}: correct the number, or prompt again.`
+      : "The customer did not key in a number: prompt again, or type it.",
+    cancelled: () => "Prompt cancelled.",
+  };
+
+  function setUpCallBack(node, id) {
+    // pushed: a push about this form came since the last click (its reply must not overwrite what it said)
+    const back = node.back = { open: false, prompt: "", status: "", callbackId: null, pushed: false };
+    const q = (selector) => node.querySelector(selector);
+    const form = q(".callback-form"), number = q(".cb-back-number");
+    const message = (text) => fieldMessage(q(".cb-back-message"), text);
+    const redraw = () => { const call = current(id); if (call) renderCall(call); };
+    q(".act-callback-open").addEventListener("click", () => {
+      back.open = !back.open;
+      redraw();
+      if (back.open) number.focus();
+    });
+    q(".act-cb-close").addEventListener("click", () => { back.open = false; message(""); redraw(); q(".act-callback-open").focus(); });
+    number.addEventListener("input", () => message(""));
+    number.addEventListener("keydown", (e) => { if (e.key === "Escape") { e.preventDefault(); q(".act-cb-close").click(); } });
+    // the pushes (`callback_digits`, `callback`) may come before the reply: the reply then says nothing more
+    q(".act-cb-prompt").addEventListener("click", async (e) => {
+      message("");
+      back.pushed = false;
+      const result = await act(e.currentTarget, "POST", callPath(id, "callback/prompt"));
+      if (!result.ok) message(result.data.error);
+      else if (!back.pushed) { back.prompt = "prompting"; back.status = "The customer hears the prompt and keys in the number…"; }
+      redraw();
+    });
+    q(".act-cb-prompt-cancel").addEventListener("click", async (e) => {
+      const result = await act(e.currentTarget, "POST", callPath(id, "callback/prompt/cancel"));
+      if (!result.ok) message(result.data.error);
+      redraw();
+    });
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const button = q(".act-cb-dial");
+      if (button.disabled) return;
+      const checked = checkCallbackNumber(number.value);
+      if (checked.error) { message(checked.error); number.focus(); return; }
+      message("");
+      back.pushed = false;
+      button.disabled = true;
+      button.setAttribute("aria-busy", "true");
+      const result = await SD.api("POST", callPath(id, "callback"), { number: checked.number });
+      button.removeAttribute("aria-busy");
+      if (!result.ok) message(result.data.error);
+      else if (!back.pushed) {
+        back.prompt = "";
+        back.status = `Calling ${checked.number}… You talk to them once they answer; the customer stays on this line until then.`;
+      }
+      if (result.ok) requestRefresh();
+      redraw();
+    });
+  }
+
+  /** A number to call back at: the dial-number rules, and a full phone number (controller/callbacks/numbers.py). */
+  function checkCallbackNumber(typed) {
+    const checked = checkNumber(typed);
+    if (checked.error) return checked;
+    const digits = checked.number;
+    if (/[*#:]/.test(digits) || digits.replace(/^\+/, "").length < 7) {
+      return { error: `${digits} cannot be called back: give a full phone number.` };
+    }
+    return { number: digits };
+  }
+
+  function renderCallBack(node, call, offline, owner) {
+    const back = node.back, q = (selector) => node.querySelector(selector);
+    const form = q(".callback-form"), toggle = q(".act-callback-open");
+    const can = allows(call, "call_back");
+    // a prompt or a callback under way keeps the form on screen; otherwise it goes with the token
+    const busyBack = back.prompt === "prompting" || !!back.callbackId;
+    toggle.hidden = !owner || (!can && !busyBack);
+    form.hidden = !owner || !back.open;
+    toggle.setAttribute("aria-expanded", String(back.open));
+    toggle.disabled = offline || busy(toggle) || (!can && !busyBack);
+    form.dataset.prompt = back.prompt;
+    const prompting = back.prompt === "prompting";
+    const prompt = q(".act-cb-prompt");
+    prompt.textContent = prompting || back.prompt === "done" || back.prompt === "failed" ? "Prompt again" : "Prompt";
+    prompt.disabled = offline || busy(prompt) || !can;
+    const cancel = q(".act-cb-prompt-cancel");
+    cancel.hidden = !prompting;
+    cancel.disabled = offline || busy(cancel);
+    const dial = q(".act-cb-dial");
+    dial.disabled = offline || busy(dial) || !can || !!back.callbackId;
+    q(".cb-back-number").disabled = offline;
+    q(".cb-back-status").textContent = back.status;
+  }
+
+  /** `callback_digits`: the digits the customer keyed in so far, and the prompt's state. */
+  function callbackDigits(data) {
+    const node = callNodes.get(data.call_id);
+    if (!node || !node.back) return;
+    const back = node.back, input = node.querySelector(".cb-back-number");
+    back.open = true;
+    back.pushed = true;
+    back.prompt = data.state;
+    if (data.state === "prompting") {
+      // the customer's digits appear as they are pressed (what the agent typed is replaced while they key in)
+      if (data.digits || document.activeElement !== input) input.value = data.digits;
+      back.status = data.digits ? `The customer is keying in the number: ${data.digits}…`
+        : "The customer hears the prompt and keys in the number…";
+    } else {
+      if (data.state === "done" && data.digits) input.value = data.digits;
+      back.status = (PROMPT_STATUS[data.state] || (() => ""))(data.digits);
+    }
+    const call = current(data.call_id);
+    if (call) renderCall(call);
+  }
+
+  /** A `callback` push about a callback this page's agent made from a call: how its call goes. */
+  function callbackOfCall(cb) {
+    if (cb.kind !== "agent_initiated") return;
+    const node = callNodes.get(cb.contact_id) || callNodes.get(cb.original_contact_id);
+    if (!node || !node.back) return;
+    const back = node.back;
+    back.pushed = true;
+    if (cb.status === "dialing") {
+      back.callbackId = cb.id;
+      back.status = `Calling ${cb.number}… You talk to them once they answer; the customer stays on this line until then.`;
+    } else if (back.callbackId === cb.id || back.status.startsWith("Calling ")) {
+      back.callbackId = null;
+      if (cb.status === "connected") {
+        back.open = false;
+        back.status = "";
+        showNotice(`You are talking to ${cb.number}: the first line was released.`);
+      } else if (cb.status === "no_answer" || cb.status === "expired") {
+        back.status = `${cb.number} did not answer (${cb.reason || "no answer"}): you are still with the customer.` +
+          (cb.status === "no_answer" ? " It waits in My agenda for another try." : "");
+      } else if (cb.status === "failed" || cb.status === "cancelled") {
+        back.status = `${cb.number} was not reached: ${cb.reason || cb.status}.`;
+      }
+    }
+    const call = current(node.dataset.callId);
+    if (call) renderCall(call);
+  }
+
+  /** A short confirmation under the header (not an error). */
+  function showNotice(text) {
+    const item = SD.el("p", { class: "alert alert-ok", role: "status" }, text,
+      SD.el("button", { type: "button", class: "btn btn-quiet alert-close", "aria-label": "Dismiss" }, "×"));
+    item.querySelector("button").addEventListener("click", () => item.remove());
+    alerts.replaceChildren(item);
   }
 
   // ---- call data (CAD): editable variables, masked secure values, the first save wins ----
@@ -996,7 +1179,8 @@
       view.callbackOffers.delete(Number(data.id));
       render();
     },
-    callback(cb) { DeskCallbacks.pushed(cb); },
+    callback(cb) { DeskCallbacks.pushed(cb); callbackOfCall(cb); },
+    callback_digits(data) { callbackDigits(data); },
     callback_reminder(cb) { DeskCallbacks.reminded(cb); },
     connect() {
       render();

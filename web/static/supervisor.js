@@ -1,8 +1,18 @@
-/* The supervisor page: agents and queues, from Socket.IO pushes only. */
+/* The supervisor page: agents, queues and callbacks pending, from Socket.IO pushes only. */
 "use strict";
 
 (() => {
-  const view = { agents: new Map(), queues: [], queuesAt: Date.now() };
+  // callbacks: those not yet served (callback id -> callback), as the snapshot and the `callback` pushes say;
+  // `pending`: the snapshot's count per queue, used while the list is cut short (callbacksTotal > listed)
+  const view = { agents: new Map(), queues: [], queuesAt: Date.now(), callbacks: new Map(), pending: {}, callbacksTotal: 0 };
+  /** statuses of a callback not yet served (controller/callbacks/service.py NOT_YET_SERVED) */
+  const NOT_YET_SERVED = new Set(["pending", "no_answer", "offered", "dialing"]);
+  const CALLBACK_KINDS = {
+    in_queue: "In queue", ivr: "IVR request", web: "Web request", agent_initiated: "Agent's callback",
+    abandoned: "Abandoned", personal: "Agenda", global: "Campaign",
+  };
+  const callbacksBody = document.querySelector("#callbacks-table tbody");
+  const callbacksPick = document.getElementById("callbacks-queue");
   const agentsBody = document.querySelector("#agents-table tbody");
   const queuesBody = document.querySelector("#queues-table tbody");
   let socket = null, refreshTimer = null;
@@ -18,10 +28,80 @@
     queuesBody.replaceChildren(...view.queues.map((q) => SD.el("tr", { dataset: { queue: q.name } },
       SD.el("td", {}, q.name),
       SD.el("td", { class: "num" }, q.waiting),
-      SD.el("td", { class: "num wait", dataset: { wait: q.longest_wait || 0 } }, q.waiting ? SD.duration(q.longest_wait) : "–"))));
+      SD.el("td", { class: "num wait", dataset: { wait: q.longest_wait || 0 } }, q.waiting ? SD.duration(q.longest_wait) : "–"),
+      SD.el("td", { class: "num callbacks-pending" }, pendingIn(q.name)))));
+    renderCallbacks();
   }
 
+  // ---- callbacks pending ----
+  const listCutShort = () => view.callbacksTotal > view.callbacks.size;
+  /** callbacks not yet served in a queue: counted from the list, or the snapshot's figure while it is cut short */
+  function pendingIn(queue) {
+    if (listCutShort()) return view.pending[queue] || 0;
+    let n = 0;
+    for (const cb of view.callbacks.values()) if (cb.queue === queue) n += 1;
+    return n;
+  }
+  const byDue = (a, b) => (SD.parseTime(a.due_at) || 0) - (SD.parseTime(b.due_at) || 0) || a.id - b.id;
+
+  function callbackStatus(cb) {
+    const agent = cb.agent_id ? view.agents.get(cb.agent_id) : null;
+    if (cb.status === "offered") {
+      if (cb.launch === "owner") return `Reminding ${cb.owner ? cb.owner.name : "its owner"}`;
+      if (cb.launch === "campaign") return "Back in the campaign's list";
+      return agent ? `Offered to ${agent.name}` : "Offered to an agent";
+    }
+    if (cb.status === "dialing") return agent ? `Being called for ${agent.name}` : "Being called";
+    if (cb.status === "no_answer") return "No answer – tries again";
+    if (cb.launch === "owner" && cb.owner) return `Waiting (${cb.owner.name}'s agenda)`;
+    return cb.launch === "manual" ? "Waiting for an agent to call back" : "Waiting";
+  }
+
+  function dueText(cb) {
+    const ms = SD.parseTime(cb.due_at);
+    if (ms === null) return "–";
+    if (ms <= Date.now()) return "Due now";
+    const sameDay = new Date(ms).toDateString() === new Date().toDateString();
+    return new Date(ms).toLocaleString([], sameDay ? { hour: "2-digit", minute: "2-digit" }
+      : { weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+  }
+
+  function renderCallbacks() {
+    const queue = callbacksPick.value;
+    const rows = [...view.callbacks.values()].filter((cb) => !queue || cb.queue === queue).sort(byDue);
+    callbacksBody.replaceChildren(...rows.map((cb) => {
+      const due = dueText(cb);
+      return SD.el("tr", { dataset: { callbackId: cb.id, status: cb.status, kind: cb.kind, queue: cb.queue || "" } },
+        SD.el("td", { class: "sv-cb-kind" }, CALLBACK_KINDS[cb.kind] || cb.kind),
+        SD.el("td", { class: "sv-cb-number" }, cb.number, ...(cb.name ? [SD.el("span", { class: "sv-cb-name" }, cb.name)] : [])),
+        SD.el("td", { class: "sv-cb-queue" }, cb.queue || "–"),
+        SD.el("td", { class: "sv-cb-due" + (due === "Due now" ? " sv-cb-due-now" : ""), dataset: { due: cb.due_at || "" } }, due),
+        SD.el("td", { class: "sv-cb-status" }, callbackStatus(cb)),
+        SD.el("td", { class: "num sv-cb-attempts" }, `${cb.attempts} of ${cb.max_attempts}`));
+    }));
+    const total = listCutShort() ? view.callbacksTotal : view.callbacks.size;
+    document.getElementById("callbacks-count").textContent = total ? `(${total})` : "";
+    document.getElementById("callbacks-empty").hidden = rows.length > 0;
+    const more = document.getElementById("callbacks-more");
+    more.hidden = !listCutShort();
+    more.textContent = listCutShort() ? `The ${view.callbacks.size} due soonest of ${view.callbacksTotal}.` : "";
+  }
+
+  function takeCallback(cb) {
+    if (NOT_YET_SERVED.has(cb.status)) view.callbacks.set(cb.id, cb); else view.callbacks.delete(cb.id);
+    // the counts of a list that is cut short are the snapshot's: read them again
+    if (listCutShort()) refreshSoon();
+    render();
+  }
+  callbacksPick.addEventListener("change", renderCallbacks);
+
   function tick() {
+    for (const cell of callbacksBody.querySelectorAll("td.sv-cb-due")) {
+      if (cell.textContent !== "Due now" && (SD.parseTime(cell.dataset.due) || Infinity) <= Date.now()) {
+        cell.textContent = "Due now";
+        cell.classList.add("sv-cb-due-now");
+      }
+    }
     for (const cell of agentsBody.querySelectorAll("td.timer")) cell.textContent = SD.duration(SD.since(cell.dataset.since));
     const drift = (Date.now() - view.queuesAt) / 1000;
     for (const cell of queuesBody.querySelectorAll("td.wait")) {
@@ -75,8 +155,10 @@
 
   function fillQueuePick() {
     const known = new Set([...queuePick.options].map((o) => o.value));
+    const knownToo = new Set([...callbacksPick.options].map((o) => o.value));
     for (const q of view.queues) {
       if (!known.has(q.name)) queuePick.append(SD.el("option", { value: q.name }, q.label || q.name));
+      if (!knownToo.has(q.name)) callbacksPick.append(SD.el("option", { value: q.name }, q.label || q.name));
     }
   }
 
@@ -85,6 +167,10 @@
       view.agents = new Map(data.agents.map((a) => [a.id, a]));
       view.queues = data.queues;
       view.queuesAt = Date.now();
+      // a (re)connect replaces the callbacks too: what changed while the page was offline is in it
+      view.callbacks = new Map((data.callbacks || []).map((cb) => [cb.id, cb]));
+      view.pending = data.callbacks_pending || {};
+      view.callbacksTotal = data.callbacks_total ?? view.callbacks.size;
       fillQueuePick();
       render();
       activityAfterCalls(); // also after a reconnect: what happened meanwhile
@@ -96,6 +182,7 @@
     // a call's change is also a change of the hour's figures (an arrival, an answer, a hang-up)
     call() { refreshSoon(); activityAfterCalls(); },
     call_ended() { refreshSoon(); activityAfterCalls(); },
+    callback(cb) { takeCallback(cb); },
     queues(data) {
       view.queues = data.queues || data;
       view.queuesAt = Date.now();
