@@ -66,7 +66,8 @@ def test_the_endpoint_is_for_supervisors(signed_in, people):
     response = sam.get("/api/supervisor/activity")
     assert response.status_code == 200
     data = response.get_json()
-    assert len(data["buckets"]) == 12 and data["buckets"][-1]["offered"] == 1
+    # 5 s ago: the last bucket, or the one before when the test runs just after a bucket starts
+    assert len(data["buckets"]) == 12 and sum(b["offered"] for b in data["buckets"][-2:]) == 1
     assert sam.get("/api/supervisor/activity?minutes=15").get_json()["buckets"].__len__() == 3
     assert sam.get("/api/supervisor/activity?queue=sales").status_code == 200
     alice = signed_in("alice")
