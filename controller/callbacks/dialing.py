@@ -130,31 +130,31 @@ class CallbackDialing:
         for cb_id, offered_to in list(self._callback_offers.items()):
             if offered_to != agent_id:
                 continue
-            self._end_offer(cb_id)
-            cb = Callback.get_or_none(Callback.id == cb_id)
-            if cb is not None and cb.status == "offered":
-                try:
-                    store.transition(cb, "release", reason="the agent took another contact; back at its place",
-                                     agent_id=agent_id, instance=self.callback_settings.instance,
-                                     fields={Callback.agent: None})
-                except InvalidAction:
-                    pass
+            cb = self._release_offer(cb_id, agent_id, "the agent took another contact; back at its place")
+            if cb is not None:
                 self.push_callback(cb)
             self._push(f"agent:{agent_id}", "callback_offer_ended", {"id": cb_id, "reason": "withdrawn"})
         self.request_routing()
 
+    def _release_offer(self, cb_id: int, agent_id: int, reason: str) -> Callback | None:
+        """End the agent's popover and put a still-offered callback back at its place; the row, or
+        None when it was no longer offered (taken, cancelled)."""
+        self._end_offer(cb_id)
+        cb = Callback.get_or_none(Callback.id == cb_id)
+        if cb is None or cb.status != "offered":
+            return None
+        try:
+            store.transition(cb, "release", reason=reason, agent_id=agent_id,
+                             instance=self.callback_settings.instance, fields={Callback.agent: None})
+        except InvalidAction:
+            pass
+        return cb
+
     def _offer_expired(self, cb_id: int, agent_id: int) -> None:
         if self._callback_offers.get(cb_id) != agent_id:
             return
-        self._end_offer(cb_id)
-        cb = Callback.get_or_none(Callback.id == cb_id)
-        if cb is not None and cb.status == "offered":
-            try:
-                store.transition(cb, "release", reason="not accepted in time; back at its place",
-                                 agent_id=agent_id, instance=self.callback_settings.instance,
-                                 fields={Callback.agent: None})
-            except InvalidAction:
-                pass
+        cb = self._release_offer(cb_id, agent_id, "not accepted in time; back at its place")
+        if cb is not None:
             self._declined.setdefault(cb_id, set()).add(agent_id)
             self._push(f"agent:{agent_id}", "callback_offer_ended", {"id": cb_id, "reason": "timeout"})
             self.push_callback(cb)

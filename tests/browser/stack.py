@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+import urllib.error
 import urllib.request
 
 import pytest
@@ -123,6 +124,21 @@ class Desk:
 
     def agent(self) -> dict:
         return self.get("/api/me").json()["agent"]
+
+
+def settle_all(demo) -> None:
+    """:func:`settle`, and also hang up outbound legs (a callback's legs are all outbound: the
+    agent's phone, the customer) and cancel every open callback."""
+    for channel in channels(demo).values():
+        if channel["state"] not in ("CS_HANGUP", "CS_REPORTING", "CS_DESTROY"):
+            try:
+                sim(demo, "POST", f"/channels/{channel['uuid']}/hangup", {})
+            except urllib.error.HTTPError:
+                pass  # it ended meanwhile
+    settle(demo)
+    sam = Desk(demo, "sam")
+    for cb in sam.get("/api/callbacks?view=all").json()["callbacks"]:
+        sam.post(f"/api/callbacks/{cb['id']}/cancel")
 
 
 def settle(demo) -> None:

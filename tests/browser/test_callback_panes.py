@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import urllib.error
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from .conftest import QUIET_DEMO
-from .stack import (SALES_DID, SUPPORT_DID, Desk, call_pane, channels, customer_calls, expect, phone, settle, sim,
-                    signed_in, wait_for)
+from .stack import (SALES_DID, SUPPORT_DID, call_pane, channels, customer_calls, expect, phone, settle_all,
+                    signed_in, sim, wait_for)
 
 pytestmark = pytest.mark.browser
 
@@ -29,17 +28,7 @@ DEMO_OPTIONS = QUIET_DEMO
 @pytest.fixture(autouse=True)
 def at_rest(demo):
     yield
-    # a callback's legs are all outbound (the agent's phone, the customer): settle() hangs up only callers
-    for channel in channels(demo).values():
-        if channel["state"] not in ("CS_HANGUP", "CS_REPORTING", "CS_DESTROY"):
-            try:
-                sim(demo, "POST", f"/channels/{channel['uuid']}/hangup", {})
-            except urllib.error.HTTPError:
-                pass  # it ended meanwhile
-    settle(demo)
-    sam = Desk(demo, "sam")
-    for cb in sam.get("/api/callbacks?view=all").json()["callbacks"]:
-        sam.post(f"/api/callbacks/{cb['id']}/cancel")
+    settle_all(demo)
 
 
 def ivr_callback_request(demo, ani: str) -> None:

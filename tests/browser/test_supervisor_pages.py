@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import urllib.error
 
 import pytest
 
 from .conftest import QUIET_DEMO, sign_in
-from .stack import SALES_DID, SUPPORT_DID, Desk, call_pane, channels, customer_calls, expect, settle, sim, signed_in
+from .stack import SALES_DID, SUPPORT_DID, call_pane, channels, customer_calls, Desk, expect, settle_all, signed_in, sim
 
 pytestmark = pytest.mark.browser
 
@@ -20,17 +19,8 @@ DEMO_OPTIONS = QUIET_DEMO
 @pytest.fixture(autouse=True)
 def at_rest(demo):
     yield
-    # a callback's legs are all outbound (the agent's phone, the customer): settle() hangs up only callers
-    for channel in channels(demo).values():
-        if channel["state"] not in ("CS_HANGUP", "CS_REPORTING", "CS_DESTROY"):
-            try:
-                sim(demo, "POST", f"/channels/{channel['uuid']}/hangup", {})
-            except urllib.error.HTTPError:
-                pass  # it ended meanwhile
-    settle(demo)
+    settle_all(demo)
     sam = Desk(demo, "sam")
-    for cb in sam.get("/api/callbacks?view=all").json()["callbacks"]:
-        sam.post(f"/api/callbacks/{cb['id']}/cancel")
     for entry in sam.get("/api/address-book").json()["entries"]:
         sam.delete(f"/api/address-book/{entry['id']}")
 
