@@ -500,13 +500,18 @@
     acceptAll.disabled = true;
     acceptAll.setAttribute("aria-busy", "true");
     const refused = [];
-    for (const call of offers) { // earliest first, one at a time: each is an order to a phone
+    let accepted = false;
+    // earliest first, one at a time. The phone carries one call: the first request the controller
+    // takes puts a call on it, and the controller hands the others back to their queue at their
+    // place (they are offered again, in turn, once the agent is free). So Accept all stops there.
+    for (const call of offers) {
       const result = await SD.api("POST", call.callback ? callbackPath(call.callback.id, "accept") : callPath(call.id, "accept"));
-      if (!result.ok) refused.push(result.data.error);
+      if (result.ok) { accepted = true; break; }
+      refused.push(result.data.error); // withdrawn or expired meanwhile: the next one
     }
     acceptAll.removeAttribute("aria-busy");
-    if (refused.length) {
-      showError(`${refused.length} of ${offers.length} contacts could not be accepted: ${[...new Set(refused)].join(" ")}`);
+    if (!accepted && refused.length) {
+      showError(`None of the ${offers.length} contacts could be accepted: ${[...new Set(refused)].join(" ")}`);
     } else clearError();
     requestRefresh();
     render();
@@ -1067,7 +1072,7 @@
     // earliest on top; past five, the first five and how many there are
     const shown = popovers.slice(0, MAX_SHOWN_OFFERS);
     const cards = shown.map((c) => (c.callback ? renderCallbackOffer(c) : isOffer(c) ? renderOffer(c) : renderConsultRequest(c)));
-    cards.forEach((card, i) => card.classList.toggle("offer-compact", i > 0 && card.dataset.type === "offer"));
+    cards.forEach((card, i) => card.classList.toggle("offer-compact", i > 0 && ["offer", "callback"].includes(card.dataset.type)));
     syncChildren(offersList, [...cards, ...(connecting ? [connectingCard] : [])]);
     for (const id of [...offerNodes.keys()]) if (!shown.some((c) => c.id === id)) offerNodes.delete(id);
     offersBox.hidden = shown.length === 0 && !connecting;
