@@ -81,6 +81,14 @@ def customer_call(cc) -> str:
     return leg
 
 
+def give_phone(cc, agent, extension: str) -> None:
+    """Ring ``agent`` on another test phone of dialplan/switchdesk_test.xml from now on."""
+    from controller.models import Agent
+
+    Agent.update(extension=extension).where(Agent.id == agent.id).execute()
+    cc.agent(agent.id).agent.extension = extension
+
+
 def connected_call(cc, people):
     cc.set_agent_state(people.alice.id, "available")
     phone = customer_call(cc)
@@ -136,11 +144,8 @@ def test_consult_complete(real_center, people):
 
 
 def test_consult_cancel_while_ringing(real_center, people):
-    from controller.models import Agent
-
     cc = real_center
-    Agent.update(extension="1091").where(Agent.id == people.bob.id).execute()
-    cc.agent(people.bob.id).agent.extension = "1091"  # a test phone that never answers
+    give_phone(cc, people.bob, "1091")  # a test phone that never answers
     call, phone, customer, agent = connected_call(cc, people)
     cc.set_agent_state(people.bob.id, "available")
     cc.consult(call.id, people.alice.id, {"agent": "bob"})
@@ -189,11 +194,8 @@ def test_blind_transfer_to_an_agent(real_center, people):
 
 
 def test_blind_transfer_to_an_agent_who_does_not_answer_requeues(real_center, people):
-    from controller.models import Agent
-
     cc = real_center
-    Agent.update(extension="1092").where(Agent.id == people.bob.id).execute()
-    cc.agent(people.bob.id).agent.extension = "1092"  # a test phone that never answers
+    give_phone(cc, people.bob, "1092")  # a test phone that never answers
     call, phone, customer, agent = connected_call(cc, people)
     cc.set_agent_state(people.bob.id, "available")
     cc.transfer(call.id, people.alice.id, {"agent": "bob"})
