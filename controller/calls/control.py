@@ -217,7 +217,8 @@ class CallControl:
             queue = self.queue(str(target["queue"]))
             if queue is None:
                 raise BadTarget(f"No queue is called {target['queue']!r}.")
-            self._music_if_bridged(call)
+            # the caller hears the new queue's music from the moment the agent lets go
+            self._command(commands.transfer_inline(self._customer_uuid(call), "endless_playback", queue.hold_music))
             self._drop_owner(call, f"transferred to queue {queue.name}")
             call.record.queue = queue
             call.queue_name = queue.name

@@ -141,13 +141,13 @@ def test_blind_transfer_to_a_busy_agent_is_refused(desk):
 def test_blind_transfer_to_a_queue(desk, people):
     from controller.models import AgentQueue, Queue
 
-    support = Queue.create(name="support", label="Support", ring_timeout=10)
+    support = Queue.create(name="support", label="Support", ring_timeout=10, hold_music="local_stream://support")
     AgentQueue.create(agent=people.bob, queue=support)
     call_id, customer, agent = desk.connected_call()
     desk.act(desk.alice, call_id, "transfer", {"mode": "blind", "to": {"queue": "support"}})
     desk.wait_agent(desk.alice, "wrap_up")
     desk.wait_call(lambda c: c["id"] == call_id and c["state"] == "queued" and c["queue"] == "support")
-    desk.hears(customer, "moh")
+    desk.hears(customer, "playback:local_stream://support")  # the new queue's music, not the old one's
     desk.available(desk.bob)
     desk.wait_call(lambda c: c["id"] == call_id and c["state"] == "connected", agent=desk.bob)
 
