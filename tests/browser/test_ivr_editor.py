@@ -77,8 +77,9 @@ def test_an_admin_fixes_a_menu_publishes_it_and_a_caller_hears_it(new_page, demo
     wait_for("the caller hears the new greeting",
              lambda: channels(demo).get(uuid, {}).get("hears") == "playback:ivr/ivr-welcome.wav", timeout=15.0)
     sim(demo, "POST", f"/channels/{uuid}/dtmf", {"digits": "1"})
-    wait_for("the caller is parked for the controller",
-             lambda: channels(demo).get(uuid, {}).get("application") == "park", timeout=15.0)
+    # parked by queue_support, then taken by the controller: the queue's hold music plays
+    wait_for("the caller waits in a queue with its music",
+             lambda: channels(demo).get(uuid, {}).get("hears") == "moh", timeout=15.0)
     # the supervisor sees the call waiting in support
     supervisor = new_page()
     sign_in(supervisor, "sam")

@@ -92,7 +92,10 @@ def test_seven_callbacks_stack_past_five_and_accept_all_takes_the_earliest(new_p
     check = expect()
     made = [ask_for_callback(demo, number, f"Visitor {i}") for i, number in enumerate(NUMBERS, 1)]
     assert [cb["status"] for cb in made] == ["pending"] * 7, made
-    page = signed_in(new_page, "bob", "available")  # Bob is the only sales agent logged in
+    page = signed_in(new_page, "bob")  # Bob is the only sales agent logged in
+    # the callbacks are offered the moment he is Available: his badge may never read Available
+    page.select_option("#state-select", "available")
+    page.click("#state-apply")
 
     # routing offers all seven to Bob (below his limit); the page shows five, the earliest on top
     cards = page.locator("#offers-list .offer")
