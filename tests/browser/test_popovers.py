@@ -112,6 +112,8 @@ def test_rona_offers_available_or_idle_and_the_contact_keeps_its_place(new_page,
     page.select_option("#state-select", "available")
     page.click("#state-apply")
     check(rona).to_be_visible()
+    check(page.locator("#state-badge")).to_have_text("RONA")
+    check(page.locator("#rona-available")).to_be_focused()
     phone(demo, "carol", answer_after=1.0, behaviour="answer")
     page.keyboard.press("Enter")  # the focused Available button
     call = call_pane(page)
