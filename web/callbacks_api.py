@@ -30,8 +30,9 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from .api import _act, _call_id, bp
+from .api import _call_id, bp
 from .auth import contact_center, csrf
+from .calls_api import _actor, _do as _call_action
 from .openapi import ApiError, api_route
 from .callback_schemas import (AgendaBody, AgendaDefaults, CallbackCallReply, CallbackList, CallbackNumberBody, CallbackReply,
                                WebCallbackBody, WebCallbackReply)
@@ -47,22 +48,14 @@ FORM_TOKEN_SALT = "switchdesk-callback-form"
 FORM_TOKEN_MAX_AGE = 3600
 
 
-def _actor() -> int | None:
-    return None if current_user.role in ("supervisor", "admin") else current_user.id
-
-
 def _do(action: Callable[[], Any]) -> Any:
+    """A call action's answers (web.calls_api), and 404 for a callback that does not exist."""
     from controller.callbacks.store import UnknownCallback
-    from controller.calls.errors import BadInput, SwitchRefused
 
     try:
-        return _act(action)
-    except BadInput as exc:
-        raise ApiError(400, str(exc)) from exc
+        return _call_action(action)
     except UnknownCallback as exc:
         raise ApiError(404, "No such callback.") from exc
-    except SwitchRefused as exc:
-        raise ApiError(502, str(exc)) from exc
 
 
 # ---------------------------------------------------------------- REST
