@@ -98,6 +98,15 @@ def connected_call(cc, people):
     return call, phone, customer, agent
 
 
+def consult_bob(cc, people, call, agent: str) -> str:
+    """Alice consults Bob (Available) and they talk; returns Bob's leg."""
+    cc.set_agent_state(people.bob.id, "available")
+    cc.consult(call.id, people.alice.id, {"agent": "bob"})
+    consult = call.consult.uuid
+    wait(lambda: bridged(cc, agent, consult), 15)
+    return consult
+
+
 def test_hold_and_unhold(real_center, people):
     cc = real_center
     call, phone, customer, agent = connected_call(cc, people)
@@ -159,10 +168,7 @@ def test_consult_cancel_while_ringing(real_center, people):
 def test_three_way_conference(real_center, people):
     cc = real_center
     call, phone, customer, agent = connected_call(cc, people)
-    cc.set_agent_state(people.bob.id, "available")
-    cc.consult(call.id, people.alice.id, {"agent": "bob"})
-    consult = call.consult.uuid
-    wait(lambda: bridged(cc, agent, consult), 15)
+    consult = consult_bob(cc, people, call, agent)
     cc.consult_conference(call.id, people.alice.id)
     room = call.room.split("@")[0]
     wait(lambda: all(application(cc, u) == "conference" for u in (customer, agent, consult)))
@@ -206,10 +212,7 @@ def test_blind_transfer_to_an_agent_who_does_not_answer_requeues(real_center, pe
 def test_customer_hangs_up_during_a_consultation(real_center, people):
     cc = real_center
     call, phone, customer, agent = connected_call(cc, people)
-    cc.set_agent_state(people.bob.id, "available")
-    cc.consult(call.id, people.alice.id, {"agent": "bob"})
-    consult = call.consult.uuid
-    wait(lambda: bridged(cc, agent, consult), 15)
+    consult = consult_bob(cc, people, call, agent)
     cc.esl.api(f"uuid_kill {phone}")
     wait(lambda: cc.agent(people.alice.id).state == "wrap_up")
     wait(lambda: cc.agent(people.bob.id).state == "available")  # consulted: no wrap-up
@@ -219,10 +222,7 @@ def test_customer_hangs_up_during_a_consultation(real_center, people):
 def test_consulted_party_hangs_up_and_the_agent_is_back_with_the_customer(real_center, people):
     cc = real_center
     call, phone, customer, agent = connected_call(cc, people)
-    cc.set_agent_state(people.bob.id, "available")
-    cc.consult(call.id, people.alice.id, {"agent": "bob"})
-    consult = call.consult.uuid
-    wait(lambda: bridged(cc, agent, consult), 15)
+    consult = consult_bob(cc, people, call, agent)
     cc.esl.api(f"uuid_kill {consult}")
     wait(lambda: bridged(cc, customer, agent))
     assert call.state == "connected"
@@ -233,10 +233,7 @@ def test_a_consultation_survives_a_controller_restart(real_center, people, setti
 
     cc = real_center
     call, phone, customer, agent = connected_call(cc, people)
-    cc.set_agent_state(people.bob.id, "available")
-    cc.consult(call.id, people.alice.id, {"agent": "bob"})
-    consult = call.consult.uuid
-    wait(lambda: bridged(cc, agent, consult), 15)
+    consult = consult_bob(cc, people, call, agent)
     cc.stop()
     restarted = ContactCenter(settings)
     restarted.start()
