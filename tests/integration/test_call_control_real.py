@@ -172,7 +172,9 @@ def test_three_way_conference(real_center, people):
     cc.consult_conference(call.id, people.alice.id)
     room = call.room.split("@")[0]
     wait(lambda: all(application(cc, u) == "conference" for u in (customer, agent, consult)))
-    assert "3" in cc.esl.api(f"conference {room} list count")
+    # `list count` answers the member count alone ("3", no newline: conference_list_count_only);
+    # a leg joins the room a moment after its CHANNEL_EXECUTE sets `application`, so wait for it
+    wait(lambda: cc.esl.api(f"conference {room} list count").strip() == "3")
     cc.hangup(call.id, people.alice.id)  # alice leaves; bob and the customer stay
     wait(lambda: agent not in channels(cc))
     assert customer in channels(cc) and consult in channels(cc)
