@@ -668,7 +668,7 @@ STAGES = (
     ("  Flask-Login user load (a SELECT per request)", ("_load_user (web/auth.py",)),
     ("  CSRF check", ("protect (flask_wtf/csrf.py",)),
     ("ESL reader (frames, events, replies)", ("receive_events (controller/esl.py",)),
-    ("per-call dispatch (event handlers, actions)", ("_drain (controller/dispatch.py",)),
+    ("per-call dispatch (event handlers, actions)", ("_work (controller/dispatch.py", "run_here (controller/dispatch.py")),
     ("  SQLite/PostgreSQL execute", ("execute_sql (peewee.py",)),
     ("  peewee building SQL", ("sql (peewee.py", "__sql__ (peewee.py")),
     ("Socket.IO emits (JSON, packets to rooms)", ("emit (socketio/base_manager.py", "emit (socketio/server.py")),

@@ -11,10 +11,12 @@ import logging  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
 import signal  # noqa: E402
+import socket  # noqa: E402
 import sys  # noqa: E402
 
 import gevent  # noqa: E402
 import gevent.event  # noqa: E402
+from gevent import pywsgi  # noqa: E402
 
 from .config import EslAddress, Settings  # noqa: E402
 from .db import create_tables, open_database  # noqa: E402
@@ -44,10 +46,28 @@ def build(settings: Settings):
     return cc, app, socketio
 
 
+class _PromptHandler(pywsgi.WSGIHandler):
+    """pywsgi's handler with Nagle's algorithm off on each connection.
+
+    A desktop is sent several small frames in a row (the agent's state, then the call's):
+    with Nagle on, each frame written before the browser acknowledged the previous one
+    waits for its delayed ACK, up to 40 ms on Linux.
+    """
+
+    def handle(self):
+        try:
+            self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:  # not TCP (a Unix socket)
+            pass
+        return super().handle()
+
+
 def serve_web(app, socketio, settings: Settings):
-    """Start the web server in a greenlet; returns it."""
-    return gevent.spawn(socketio.run, app, host=settings.web_host, port=settings.web_port,
-                        log_output=False, allow_unsafe_werkzeug=False)
+    """Start the web server (gevent's WSGI server, as ``socketio.run`` would) in a greenlet; returns it."""
+    server = pywsgi.WSGIServer((settings.web_host, settings.web_port), app, log=None,
+                               handler_class=_PromptHandler)
+    socketio.wsgi_server = server
+    return gevent.spawn(server.serve_forever)
 
 
 def cmd_serve(args, settings: Settings) -> int:

@@ -70,7 +70,12 @@ class _Protocol(greenswitch.InboundESL):
         self.last_rx = time.monotonic()
 
     # greenswitch spawns its reader and its own event-queue processor; we need only a reader.
+    # It calls this once the socket is connected, before anything is sent on it.
     def start_event_handlers(self) -> None:
+        # Commands go out as soon as they are written (mod_event_socket does the same for its
+        # replies and events): with Nagle's algorithm a command written while the previous
+        # one is unacknowledged waits for FreeSWITCH's delayed ACK, up to 40 ms on Linux.
+        self.sock.setsockopt(gevent.socket.IPPROTO_TCP, gevent.socket.TCP_NODELAY, 1)
         self._receive_events_greenlet = gevent.spawn(self.receive_events)
 
     def connect(self) -> None:

@@ -61,6 +61,7 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
         self.leg_keys: dict[str, str] = {}           # any leg uuid -> dispatch key
         #: contact ids routing handed to an agent whose offer has not run yet (still ``queued``)
         self.being_offered: set[str] = set()
+        self._routing_requested = False  # a routing pass is queued and has not started
         self.agents: dict[int, AgentMachine] = {}
         self._subscribers: list[Push] = []
         self._timers: dict[int, gevent.Greenlet] = {}
@@ -270,10 +271,16 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
             log.warning("could not start hold music for %s: %s", uuid, exc)
 
     def request_routing(self) -> None:
+        """Run a routing pass soon. Requests that come while one is waiting to start share it:
+        that pass sees everything they were made for."""
+        if self._routing_requested:
+            return
+        self._routing_requested = True
         self.dispatcher.submit(ROUTER, self._route)
 
     def _route(self) -> None:
         """Offer waiting calls and due callbacks to the best available agents (controller/queues.py)."""
+        self._routing_requested = False
         self.route_contacts()
 
     def _key_of(self, call: CallMachine) -> str:
