@@ -38,7 +38,11 @@ class ActivityBucket(Reply):
     offered: int = Field(description="Contacts that entered a queue in this bucket.")
     answered: int = Field(description="Of those, answered by an agent (so far).")
     abandoned: int = Field(description="Of those, ended before any agent answered (not counting callers a "
-                                       "queue's max wait sent on to an extension).")
+                                       "queue's max wait sent on to an extension, nor those who asked for a "
+                                       "callback).")
+    callback_requested: int = Field(description="Of those, ended before any agent answered after the caller "
+                                                "asked for a callback or left a message in the queue's menu: "
+                                                "served by the callback, not abandoned.")
     waiting: int = Field(description="Of those, neither answered nor ended yet (still waiting or ringing).")
     avg_wait: float | None = Field(description="Average seconds from arrival to answer, of the answered ones.")
     max_wait: float | None = Field(description="Longest wait in seconds: to the answer, to the hang-up, or "
@@ -67,28 +71,34 @@ def activity(now: dt.datetime, minutes: int = DEFAULT_MINUTES, queue: str | None
     answer; of an abandoned one, arrival to hang-up; of one still waiting, arrival to now.
     A caller that a queue's max wait sent on to an extension (trigger ``handed_on``) was
     served elsewhere: offered, neither answered nor abandoned (its wait counts in ``max_wait``).
+    A caller who asked for a callback or left a message in the queue's menu (a callback of
+    kind ``in_queue`` or ``ivr`` made from this contact) counts as *callback_requested*, not
+    abandoned: the callback serves them.
 
     :param now: the current time (naive UTC, as the models keep it)
     :param minutes: how far back (rounded up to whole buckets)
     :param queue: a queue's name to limit the figures to, or None for all queues
     """
-    from controller.models import Interaction, InteractionEvent, Queue
+    from controller.models import Callback, Interaction, InteractionEvent, Queue
 
     count = max(1, -(-minutes * 60 // BUCKET_SECONDS))
     epoch = dt.datetime(1970, 1, 1)
     last = epoch + dt.timedelta(seconds=(now - epoch).total_seconds() // BUCKET_SECONDS * BUCKET_SECONDS)
     first = last - dt.timedelta(seconds=BUCKET_SECONDS * (count - 1))
     buckets = [{"start": first + dt.timedelta(seconds=BUCKET_SECONDS * i), "offered": 0, "answered": 0,
-                "abandoned": 0, "waiting": 0, "waits": [], "max_wait": None} for i in range(count)]
+                "abandoned": 0, "callback_requested": 0, "waiting": 0, "waits": [], "max_wait": None}
+               for i in range(count)]
     handed_on = InteractionEvent.select(InteractionEvent.interaction).where(InteractionEvent.trigger == "handed_on")
+    asked = Callback.select(Callback.original_contact_id).where(Callback.kind.in_(("in_queue", "ivr"))
+                                                                & Callback.original_contact_id.is_null(False))
     rows = (Interaction.select(Interaction.enqueued_at, Interaction.answered_at, Interaction.ended_at,
-                               Interaction.id.in_(handed_on))
+                               Interaction.id.in_(handed_on), Interaction.id.in_(asked))
             .where((Interaction.enqueued_at >= first) & (Interaction.enqueued_at <= now)
                    & (Interaction.direction == "inbound") & Interaction.queue.is_null(False)))
     if queue:
         rows = rows.join(Queue).where(Queue.name == queue)
     for row in rows.tuples().iterator():
-        enqueued, answered, ended, handed = row
+        enqueued, answered, ended, handed, asked_back = row
         index = int((enqueued - first).total_seconds() // BUCKET_SECONDS)
         if not 0 <= index < count:
             continue
@@ -99,7 +109,9 @@ def activity(now: dt.datetime, minutes: int = DEFAULT_MINUTES, queue: str | None
             wait = (answered - enqueued).total_seconds()
             bucket["waits"].append(wait)
         elif ended is not None:
-            if not handed:
+            if asked_back:
+                bucket["callback_requested"] += 1
+            elif not handed:
                 bucket["abandoned"] += 1
             wait = (ended - enqueued).total_seconds()
         else:
@@ -122,7 +134,8 @@ def activity(now: dt.datetime, minutes: int = DEFAULT_MINUTES, queue: str | None
 @api_route(api_bp, "get", "/supervisor/activity", ok=Activity, supervisor=True, errors=(400,),
            tags=("supervisor",))
 def supervisor_activity():
-    """Calls offered, answered and abandoned, and waits, per five minutes (supervisors and admins).
+    """Calls offered, answered, abandoned and turned into callbacks, and waits, per five minutes
+    (supervisors and admins).
 
     Query: ``minutes`` (default 60, at most 1440) and ``queue`` (a queue's name; all queues
     when absent)."""

@@ -77,3 +77,24 @@ def test_caller_keeps_place_and_is_called_back_by_the_agent_who_accepts(sales, l
     assert [h[1] for h in history(row.id)] == ["request", "offer", "dial", "answer", "complete"]
     assert live_center.agents[alice.agent_id].state == "wrap_up"
     sim.hangup(later)
+
+
+def test_the_supervisor_chart_counts_a_callback_request_apart_from_abandoned_calls(sales, live_center, simulator,
+                                                                                    pushes, signed_in):
+    sim = simulator
+    request_in_queue_callback(sim, pushes)
+    gone = sim.customer_call("8005550100", ani="+12125550177")     # hangs up while waiting: abandoned
+    pushes.wait_for(lambda room, event, p: event == "call" and p["ani"] == "+12125550177" and p["state"] == "queued")
+    sim.hangup(gone)
+    pushes.wait_for(lambda room, event, p: event == "callback" and p["kind"] == "abandoned")
+
+    sam = signed_in("sam")
+
+    def totals():
+        buckets = sam.get("/api/supervisor/activity").get_json()["buckets"]
+        return {key: sum(b[key] for b in buckets) for key in ("offered", "answered", "callback_requested",
+                                                                "abandoned", "waiting")}
+
+    # the call's end is written with the controller's next batch of writes
+    sim.wait_for(lambda: totals()["waiting"] == 0, timeout=5)
+    assert totals() == {"offered": 2, "answered": 0, "callback_requested": 1, "abandoned": 1, "waiting": 0}

@@ -60,6 +60,23 @@ def test_buckets_count_calls_where_they_arrived(people):
     assert [b["offered"] for b in only_support] == [0] * 10 + [1, 0]
 
 
+def test_callers_who_asked_for_a_callback_or_left_a_message_are_not_abandoned(people):
+    from controller.models import Callback
+    from web.supervisor import activity
+
+    t = NOW.replace(minute=5, second=10)
+    asked = _call(people, "1", t, ended=40)          # pressed the callback key while waiting
+    message = _call(people, "2", t, ended=70)        # left a message in the queue's menu
+    gone = _call(people, "3", t, ended=25)           # hung up: kept as an abandoned call to call back
+    for contact, kind in ((asked, "in_queue"), (message, "ivr"), (gone, "abandoned")):
+        Callback.create(kind=kind, number="+12125550100", queue=people.queue, original_contact_id=contact.id)
+
+    last = activity(NOW)["buckets"][-1]
+    assert (last["offered"], last["answered"], last["callback_requested"], last["abandoned"], last["waiting"]) == \
+        (3, 0, 2, 1, 0)
+    assert last["max_wait"] == 70.0
+
+
 def test_the_endpoint_is_for_supervisors(signed_in, people):
     _call(people, "1", dt.datetime.utcnow() - dt.timedelta(seconds=5), answered=2)
     sam = signed_in("sam")

@@ -3,7 +3,7 @@
 
 const SDChart = (() => {
   const NS = "http://www.w3.org/2000/svg";
-  const COLOURS = { answered: "#2e7d32", abandoned: "#b3261e", waiting: "#7a8691", avg: "#0b5cad", max: "#8a4b00" };
+  const COLOURS = { answered: "#2e7d32", callback_requested: "#6a3d9a", abandoned: "#b3261e", waiting: "#7a8691", avg: "#0b5cad", max: "#8a4b00" };
   const W = 1160, H = 260, M = { top: 34, right: 64, bottom: 34, left: 44 };
 
   function svg(tag, attrs, ...children) {
@@ -26,7 +26,7 @@ const SDChart = (() => {
 
   /**
    * Draw `data` (GET /api/supervisor/activity) into `container`: stacked bars of answered,
-   * abandoned and waiting calls per bucket (left axis), lines of the average and longest wait
+   * callback-asked, abandoned and waiting calls per bucket (left axis), lines of the average and longest wait
    * (right axis, m:ss).
    */
   function activity(container, data) {
@@ -41,7 +41,9 @@ const SDChart = (() => {
     const yWait = (s) => M.top + plotH - (s / maxWait) * plotH;
     const total = buckets.reduce((sum, b) => sum + b.offered, 0);
     const summary = `${total} call${total === 1 ? "" : "s"} in the last hour: ` +
-      `${buckets.reduce((s, b) => s + b.answered, 0)} answered, ${buckets.reduce((s, b) => s + b.abandoned, 0)} abandoned.`;
+      `${buckets.reduce((s, b) => s + b.answered, 0)} answered, ` +
+      `${buckets.reduce((s, b) => s + (b.callback_requested || 0), 0)} asked for a callback, ` +
+      `${buckets.reduce((s, b) => s + b.abandoned, 0)} abandoned.`;
 
     const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "chart", role: "img", "aria-label": summary,
       preserveAspectRatio: "xMidYMid meet" });
@@ -58,7 +60,7 @@ const SDChart = (() => {
     buckets.forEach((b, i) => {
       const group = svg("g", { class: "chart-bucket", "data-index": i, "data-offered": b.offered });
       let base = 0;
-      for (const part of ["answered", "abandoned", "waiting"]) {
+      for (const part of ["answered", "callback_requested", "abandoned", "waiting"]) {
         const count = b[part] || 0;
         if (!count) continue;
         const top = yCount(base + count), bottom = yCount(base);
@@ -71,7 +73,7 @@ const SDChart = (() => {
       }
       const end = new Date(SD.parseTime(b.start) + (data.bucket_seconds || 300) * 1000).toISOString();
       group.append(svg("title", {}, `${clock(b.start)}–${clock(end)}: ${b.offered} offered, ${b.answered} answered, ` +
-        `${b.abandoned} abandoned, ${b.waiting} waiting; average wait ${SD.duration(b.avg_wait)}, longest ${SD.duration(b.max_wait)}`));
+        `${b.callback_requested || 0} asked for a callback, ${b.abandoned} abandoned, ${b.waiting} waiting; average wait ${SD.duration(b.avg_wait)}, longest ${SD.duration(b.max_wait)}`));
       if (i % 2 === 0 || n <= 6) {
         group.append(svg("text", { x: x(i), y: H - M.bottom + 18, "text-anchor": "middle", class: "chart-axis" }, clock(b.start)));
       }
@@ -93,7 +95,7 @@ const SDChart = (() => {
     }
 
     // legend
-    const legend = [["answered", "Answered", "box"], ["abandoned", "Abandoned", "box"], ["waiting", "Waiting", "box"],
+    const legend = [["answered", "Answered", "box"], ["callback_requested", "Callback asked", "box"], ["abandoned", "Abandoned", "box"], ["waiting", "Waiting", "box"],
       ["avg", "Average wait", "line"], ["max", "Longest wait", "dash"]];
     let lx = M.left;
     for (const [key, label, kind] of legend) {

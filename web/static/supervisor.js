@@ -137,6 +137,7 @@
       SD.el("td", {}, new Date(SD.parseTime(b.start)).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })),
       SD.el("td", { class: "num f-offered" }, b.offered),
       SD.el("td", { class: "num f-answered" }, b.answered),
+      SD.el("td", { class: "num f-callback-requested" }, b.callback_requested),
       SD.el("td", { class: "num f-abandoned" }, b.abandoned),
       SD.el("td", { class: "num f-waiting" }, b.waiting),
       SD.el("td", { class: "num f-avg-wait" }, SD.duration(b.avg_wait)),
