@@ -34,3 +34,27 @@ def test_a_call_waiting_for_its_offer_is_not_routed_again(live_center, people, s
     assert live_center.agent(people.bob.id).state == "available"
     assert Agent.get_by_id(people.bob.id).idle_since == bob_idle_since  # bob keeps his place in line
     assert call.record.agent_id == people.alice.id
+
+
+def test_routing_requests_made_while_a_pass_waits_share_it_and_none_is_lost(contact_center):
+    """Every state change asks for a routing pass; those that come while a pass is queued are
+    served by that pass (it reads the state when it starts). One asked for while a pass runs
+    gets a pass of its own: the running pass may have read the state before the change."""
+    from controller.service import ROUTER
+
+    cc = contact_center
+    passes = []
+
+    def route_contacts():
+        passes.append(len(passes))
+        if len(passes) == 1:
+            cc.request_routing()  # a change during the first pass
+
+    cc.route_contacts = route_contacts
+    busy = gevent.event.Event()
+    cc.dispatcher.submit(ROUTER, lambda: busy.wait(10))  # the router is still on something else
+    for _ in range(5):
+        cc.request_routing()
+    busy.set()
+    assert cc.dispatcher.join(5)
+    assert passes == [0, 1]
