@@ -46,7 +46,7 @@ def build(settings: Settings):
     return cc, app, socketio
 
 
-class _PromptHandler(pywsgi.WSGIHandler):
+class _NoDelayHandler(pywsgi.WSGIHandler):
     """pywsgi's handler with Nagle's algorithm off on each connection.
 
     A desktop is sent several small frames in a row (the agent's state, then the call's):
@@ -65,7 +65,7 @@ class _PromptHandler(pywsgi.WSGIHandler):
 def serve_web(app, socketio, settings: Settings):
     """Start the web server (gevent's WSGI server, as ``socketio.run`` would) in a greenlet; returns it."""
     server = pywsgi.WSGIServer((settings.web_host, settings.web_port), app, log=None,
-                               handler_class=_PromptHandler)
+                               handler_class=_NoDelayHandler)
     socketio.wsgi_server = server
     return gevent.spawn(server.serve_forever)
 
