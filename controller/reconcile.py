@@ -59,6 +59,8 @@ def reconcile_channels(cc: "ContactCenter") -> None:
         else:
             finished.append(call.id)
             cc.dispatcher.submit(key, lambda k=key, c=call: _finish(cc, k, c))
+        if call.recording:  # after the call's own step above, which may end it (the rearm then does nothing)
+            cc.dispatcher.submit(key, lambda c=call: cc.rearm_privacy_shield(c))
     known = set(cc.leg_keys) | set(cc._goodbye)  # _goodbye: callback requests being thanked
     for uuid, row in live.items():
         if uuid in known or row.get("direction") != "inbound" or row.get("application") != "park":
@@ -72,9 +74,6 @@ def reconcile_channels(cc: "ContactCenter") -> None:
             priority = _getvar(cc, uuid, PRIORITY_VARIABLE)
             cc.dispatcher.submit(uuid, lambda u=uuid, q=queue, r=row, p=priority: cc.enqueue_inbound(
                 u, q, ani=r.get("cid_num", ""), dnis=r.get("dest", ""), priority=p))
-    for key, call in list(cc.calls.items()):
-        if call.recording:
-            cc.dispatcher.submit(key, lambda c=call: cc.rearm_privacy_shield(c))
     log.info("reconciled with FreeSWITCH: %d live channels; adopted %d calls, re-queued %d, finished %d, "
              "recovered %d whose originate result was lost, found %d new parked calls",
              len(live), len(adopted), len(requeued), len(finished), len(recovered), len(found))
