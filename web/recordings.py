@@ -23,7 +23,7 @@ from flask_login import current_user
 from pydantic import Field
 
 from .auth import supervisor_required
-from .openapi import ApiError, api_route
+from .openapi import ApiError, api_route, whole_number
 from .schemas import Reply
 
 log = logging.getLogger(__name__)
@@ -203,9 +203,10 @@ def options():
 def _recording(recording_id: str) -> Any:
     from controller.models import Recording
 
-    if not recording_id.isdigit() or len(recording_id) > 18:
+    number = whole_number(recording_id, 18)
+    if number is None:
         raise ApiError(404, "No such recording.")
-    row = _recordings().where(Recording.id == int(recording_id)).first()
+    row = _recordings().where(Recording.id == number).first()
     if row is None:
         raise ApiError(404, "No such recording.")
     return row
