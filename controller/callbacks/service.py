@@ -195,8 +195,10 @@ class CallbackControl(QueueMenus, AgentInitiated, CallbackDialing, CampaignDiale
             raise BadInput(str(exc)) from exc
         due = fields["due_at"]
         if preferred_time is not None:
-            if preferred_time.tzinfo is not None:
-                preferred_time = preferred_time.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            try:
+                preferred_time = windows.utc_naive(preferred_time)
+            except windows.BadWindow as exc:
+                raise BadInput(f"'preferred_time' {exc}") from exc
             if preferred_time > due + dt.timedelta(days=30):
                 raise BadInput("'preferred_time' is more than 30 days ahead.")
             due = max(due, preferred_time)

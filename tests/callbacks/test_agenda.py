@@ -61,6 +61,10 @@ def test_agenda_times_are_checked(sales, live_center, signed_in):
     assert bad.status_code == 400 and "not a date and time" in bad.get_json()["error"]
     zone = alice.post("/api/agenda", json={**base, "date": "2030-01-01", "time": "10:00", "time_zone": "Nowhere"})
     assert zone.status_code == 400 and "not a time zone" in zone.get_json()["error"]
+    # a local time that is before year 1 or after year 9999 in UTC (astimezone raised OverflowError: a 500)
+    for date, time, time_zone in (("9999-12-31", "23:59", "America/New_York"), ("0001-01-01", "00:00", "Asia/Tokyo")):
+        edge = alice.post("/api/agenda", json={**base, "date": date, "time": time, "time_zone": time_zone})
+        assert edge.status_code == 400 and "out of range" in edge.get_json()["error"], edge.get_json()
     nocampaign = alice.post("/api/agenda", json={**base, "date": "2030-01-01", "time": "10:00", "scope": "global",
                                                  "queue": "sales"})
     assert nocampaign.status_code == 400 and "campaign" in nocampaign.get_json()["error"]
