@@ -300,7 +300,10 @@ class CallbackControl(QueueMenus, AgentInitiated, CallbackDialing, CampaignDiale
         else:
             order = [Callback.priority.desc(), Callback.enqueued_at]
         if queue_ids is not None and view in ("missed", "queue"):
-            query = query.where(Callback.queue.in_(queue_ids or [0]) | (Callback.owner == agent_id))
+            # another agent's agenda (launch owner: its number and reason are theirs) is not the
+            # queue's until it is handed to the queue, as push_callback does
+            query = query.where((Callback.queue.in_(queue_ids or [0]) & (Callback.launch != "owner"))
+                                | (Callback.owner == agent_id))
         if view == "all" and agent_id is not None:
             raise InvalidAction("only supervisors see every callback")
         names = {q.id: q.name for q in Queue.select(Queue.id, Queue.name)}

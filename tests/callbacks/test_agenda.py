@@ -130,3 +130,16 @@ def test_an_agents_agenda_is_pushed_to_that_agent_only(sales, live_center, pushe
     pushes.wait_for(lambda r, e, p: r == f"agent:{people.alice.id}" and e == "callback" and p["id"] == cb["id"])
     assert pushes.wait_for(lambda r, e, p: r == "supervisors" and e == "callback" and p["id"] == cb["id"])
     assert not [r for r, e, p in pushes.pushes if p.get("id") == cb["id"] and r == f"agent:{people.bob.id}"]
+
+
+def test_an_agents_agenda_is_not_listed_to_the_other_agents_of_its_queue(sales, contact_center, signed_in, people):
+    """bob, of the same queue, does not find alice's agenda (her customer's number, her reason) in any list."""
+    cb = contact_center.schedule_agenda(people.alice.id, number=CUSTOMER, date="2030-03-04", time="09:30",
+                                        time_zone="America/New_York", reason="Renewal quote", queue_name="sales")
+    bob, alice, sam = signed_in("bob"), signed_in("alice"), signed_in("sam")
+    for view in ("missed", "queue", "agenda"):
+        assert bob.get(f"/api/callbacks?view={view}").get_json()["callbacks"] == [], view
+    assert bob.get(f"/api/callbacks/{cb['id']}").status_code == 403
+    assert [c["id"] for c in alice.get("/api/callbacks?view=queue").get_json()["callbacks"]] == [cb["id"]]
+    assert [c["id"] for c in alice.get("/api/callbacks?view=agenda").get_json()["callbacks"]] == [cb["id"]]
+    assert [c["id"] for c in sam.get("/api/callbacks?view=all").get_json()["callbacks"]] == [cb["id"]]
