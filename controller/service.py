@@ -643,7 +643,8 @@ class ContactCenter(CallControl, OutboundCalls, RecordingControl, CallData, Rout
 
 def _dialable_cid(ani: str) -> str:
     """The caller's number as a caller id we can put in a dial string (digits and + only)."""
-    cleaned = "".join(ch for ch in (ani or "") if ch.isdigit() or ch == "+")[:20]
+    # ASCII digits only: str.isdigit() also takes "²" or "١٢٣", which checked_destination refuses
+    cleaned = "".join(ch for ch in (ani or "") if ch in "0123456789+")[:20]
     return cleaned if len(cleaned) >= 2 else "0000"
 
 

@@ -19,7 +19,7 @@ from controller import address_book as book
 
 from .api import bp
 from .callback_schemas import _nested
-from .openapi import ApiError, api_route
+from .openapi import ApiError, api_route, whole_number
 from .schemas import Body, Reply, _text
 
 TAGS = ("address-book",)
@@ -89,9 +89,10 @@ def _do(action: Callable[[], Any]) -> Any:
 
 
 def _entry_id(value: str) -> int:
-    if not value.isdigit() or len(value) > 12:
+    number = whole_number(value, 12)
+    if number is None:
         raise ApiError(404, "No such address book entry.")
-    return int(value)
+    return number
 
 
 @api_route(bp, "get", "/address-book", ok=AddressBookList, tags=TAGS)

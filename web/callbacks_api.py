@@ -33,7 +33,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from .api import _call_id, bp
 from .auth import contact_center, csrf
 from .calls_api import _actor, _do as _call_action
-from .openapi import ApiError, api_route
+from .openapi import ApiError, api_route, whole_number
 from .callback_schemas import (AgendaBody, AgendaDefaults, CallbackCallReply, CallbackList, CallbackNumberBody, CallbackReply,
                                WebCallbackBody, WebCallbackReply)
 from .schemas import CallReply
@@ -85,9 +85,10 @@ def list_callbacks():
 
 
 def _callback_id(callback_id: str) -> int:
-    if not callback_id.isdigit() or len(callback_id) > 12:
+    number = whole_number(callback_id, 12)
+    if number is None:
         raise ApiError(404, "No such callback.")
-    return int(callback_id)
+    return number
 
 
 @api_route(bp, "get", "/callbacks/<callback_id>", ok=CallbackReply, errors=(403, 404), tags=("callbacks",))

@@ -25,7 +25,7 @@ from .api import bp
 from .auth import contact_center
 from .campaign_schemas import (CampaignBody, CampaignList, CampaignPatch, CampaignReply, ContactList, ContactsBody,
                                ContactsCsvBody, ImportReply, RemovedReply, RemoveContactsBody)
-from .openapi import ApiError, api_route
+from .openapi import ApiError, api_route, whole_number
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +53,10 @@ class _Refused(Exception):
 
 
 def _campaign_id(value: str) -> int:
-    if not value.isdigit() or len(value) > 12:
+    number = whole_number(value, 12)
+    if number is None:
         raise ApiError(404, "No such campaign.")
-    return int(value)
+    return number
 
 
 def _wake() -> None:

@@ -96,6 +96,17 @@ class ApiError(Exception):
         self.status = status
 
 
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
+
+
+def whole_number(raw: str, max_digits: int = 18) -> int | None:
+    """``raw`` (an id in a URL, a query parameter) as an int when it is 1 to ``max_digits``
+    ASCII digits, else None. Not ``str.isdigit()``: it takes "²", on which ``int()`` fails."""
+    if not isinstance(raw, str) or len(raw) > max_digits or not _WHOLE_NUMBER.fullmatch(raw):
+        return None
+    return int(raw)
+
+
 class _DocumentedResponse(Response):
     """Reply models for the document only: spectree does not check replies at run time
     (a field the controller adds must never turn a reply into a 500).

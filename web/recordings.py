@@ -22,8 +22,10 @@ from flask import Blueprint, abort, current_app, jsonify, render_template, reque
 from flask_login import current_user
 from pydantic import Field
 
+from controller.callbacks.windows import BadWindow, utc_naive
+
 from .auth import supervisor_required
-from .openapi import ApiError, api_route
+from .openapi import ApiError, api_route, whole_number
 from .schemas import Reply
 
 log = logging.getLogger(__name__)
@@ -101,9 +103,10 @@ def _moment(name: str) -> dt.datetime | None:
     except ValueError:
         raise ApiError(400, f"'{name}' must be a date (2026-03-01) or a date and time (2026-03-01T08:00:00Z).") \
             from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return moment
+    try:
+        return utc_naive(moment)
+    except BadWindow:
+        raise ApiError(400, f"'{name}' is out of range: give a date between years 1 and 9999.") from None
 
 
 def view(recording: Any, tags: list) -> dict[str, Any]:
@@ -164,7 +167,7 @@ def search():
     number = re.sub(r"[\s\-().\[\]/]", "", _param("number"))
     start, end = _moment("from"), _moment("to")
     if end is not None and len(_param("to")) == 10:  # a date: up to the end of that day
-        end += dt.timedelta(days=1)
+        end = end + dt.timedelta(days=1) if end.date() < dt.date.max else None  # 9999-12-31: no end
     if start is not None and end is not None and end <= start:
         raise ApiError(400, "'to' must come after 'from'.")
 
@@ -203,9 +206,10 @@ def options():
 def _recording(recording_id: str) -> Any:
     from controller.models import Recording
 
-    if not recording_id.isdigit() or len(recording_id) > 18:
+    number = whole_number(recording_id, 18)
+    if number is None:
         raise ApiError(404, "No such recording.")
-    row = _recordings().where(Recording.id == int(recording_id)).first()
+    row = _recordings().where(Recording.id == number).first()
     if row is None:
         raise ApiError(404, "No such recording.")
     return row

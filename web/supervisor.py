@@ -14,7 +14,7 @@ from pydantic import Field
 
 from .api import bp as api_bp
 from .auth import supervisor_required
-from .openapi import ApiError, api_route
+from .openapi import ApiError, api_route, whole_number
 from .schemas import Reply
 
 bp = Blueprint("supervisor", __name__, url_prefix="/supervisor")
@@ -142,9 +142,10 @@ def supervisor_activity():
     from controller.models import Queue, utcnow
 
     raw = request.args.get("minutes", str(DEFAULT_MINUTES))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_MINUTES:
+    minutes = whole_number(raw, 6)
+    if minutes is None or not 1 <= minutes <= MAX_MINUTES:
         raise ApiError(400, f"'minutes' must be a whole number from 1 to {MAX_MINUTES}.")
     queue = request.args.get("queue", "").strip() or None
     if queue is not None and Queue.get_or_none(Queue.name == queue) is None:
         raise ApiError(400, "'queue' names no queue.")
-    return jsonify(activity(utcnow(), int(raw), queue))
+    return jsonify(activity(utcnow(), minutes, queue))

@@ -195,8 +195,10 @@ class CallbackControl(QueueMenus, AgentInitiated, CallbackDialing, CampaignDiale
             raise BadInput(str(exc)) from exc
         due = fields["due_at"]
         if preferred_time is not None:
-            if preferred_time.tzinfo is not None:
-                preferred_time = preferred_time.astimezone(dt.timezone.utc).replace(tzinfo=None)
+            try:
+                preferred_time = windows.utc_naive(preferred_time)
+            except windows.BadWindow as exc:
+                raise BadInput(f"'preferred_time' {exc}") from exc
             if preferred_time > due + dt.timedelta(days=30):
                 raise BadInput("'preferred_time' is more than 30 days ahead.")
             due = max(due, preferred_time)
@@ -298,7 +300,10 @@ class CallbackControl(QueueMenus, AgentInitiated, CallbackDialing, CampaignDiale
         else:
             order = [Callback.priority.desc(), Callback.enqueued_at]
         if queue_ids is not None and view in ("missed", "queue"):
-            query = query.where(Callback.queue.in_(queue_ids or [0]) | (Callback.owner == agent_id))
+            # another agent's agenda (launch owner: its number and reason are theirs) is not the
+            # queue's until it is handed to the queue, as push_callback does
+            query = query.where((Callback.queue.in_(queue_ids or [0]) & (Callback.launch != "owner"))
+                                | (Callback.owner == agent_id))
         if view == "all" and agent_id is not None:
             raise InvalidAction("only supervisors see every callback")
         names = {q.id: q.name for q in Queue.select(Queue.id, Queue.name)}

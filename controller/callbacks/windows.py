@@ -58,6 +58,20 @@ def next_allowed(at_utc: dt.datetime, tz: str, start: str, end: str) -> dt.datet
     raise BadWindow("no calling window in the next days")  # pragma: no cover - begin < end always
 
 
+def utc_naive(moment: dt.datetime) -> dt.datetime:
+    """An aware moment as naive UTC (a naive one is UTC already).
+
+    :raises BadWindow: the moment is so near year 1 or 9999 that UTC has no such date
+        (``astimezone`` raises OverflowError there)
+    """
+    if moment.tzinfo is None:
+        return moment
+    try:
+        return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    except OverflowError as exc:
+        raise BadWindow(f"{moment.isoformat()} is out of range: give a date between years 1 and 9999.") from exc
+
+
 def local_to_utc(date: str, time: str, tz: str) -> dt.datetime:
     """``("2026-03-02", "14:30", "Europe/Paris")`` -> the UTC moment (naive)."""
     try:
@@ -65,5 +79,5 @@ def local_to_utc(date: str, time: str, tz: str) -> dt.datetime:
     except ValueError as exc:
         raise BadWindow(f"{date} {time} is not a date and time (YYYY-MM-DD and HH:MM).") from exc
     if local.tzinfo is not None:
-        return local.astimezone(dt.timezone.utc).replace(tzinfo=None)
-    return local.replace(tzinfo=zone(tz)).astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return utc_naive(local)
+    return utc_naive(local.replace(tzinfo=zone(tz)))

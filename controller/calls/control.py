@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import uuid as uuidlib
 
 from .. import commands
@@ -149,7 +150,8 @@ class CallControl:
         """``(label, dial string)`` of a ``{"number": …}`` or ``{"extension": …}`` target."""
         if "extension" in target:
             ext = str(target["extension"]).strip()
-            if not ext.isdigit() or not 2 <= len(ext) <= 8:
+            # ASCII digits only: str.isdigit() also takes "²" or "١٢٣", which no dial string may carry
+            if not re.fullmatch(r"[0-9]{2,8}", ext):
                 raise BadTarget("An extension is 2 to 8 digits.")
             return ext, f"user/{ext}"
         number, dial_string = self._external(target["number"])

@@ -61,6 +61,10 @@ def test_agenda_times_are_checked(sales, live_center, signed_in):
     assert bad.status_code == 400 and "not a date and time" in bad.get_json()["error"]
     zone = alice.post("/api/agenda", json={**base, "date": "2030-01-01", "time": "10:00", "time_zone": "Nowhere"})
     assert zone.status_code == 400 and "not a time zone" in zone.get_json()["error"]
+    # a local time that is before year 1 or after year 9999 in UTC (astimezone raised OverflowError: a 500)
+    for date, time, time_zone in (("9999-12-31", "23:59", "America/New_York"), ("0001-01-01", "00:00", "Asia/Tokyo")):
+        edge = alice.post("/api/agenda", json={**base, "date": date, "time": time, "time_zone": time_zone})
+        assert edge.status_code == 400 and "out of range" in edge.get_json()["error"], edge.get_json()
     nocampaign = alice.post("/api/agenda", json={**base, "date": "2030-01-01", "time": "10:00", "scope": "global",
                                                  "queue": "sales"})
     assert nocampaign.status_code == 400 and "campaign" in nocampaign.get_json()["error"]
@@ -126,3 +130,16 @@ def test_an_agents_agenda_is_pushed_to_that_agent_only(sales, live_center, pushe
     pushes.wait_for(lambda r, e, p: r == f"agent:{people.alice.id}" and e == "callback" and p["id"] == cb["id"])
     assert pushes.wait_for(lambda r, e, p: r == "supervisors" and e == "callback" and p["id"] == cb["id"])
     assert not [r for r, e, p in pushes.pushes if p.get("id") == cb["id"] and r == f"agent:{people.bob.id}"]
+
+
+def test_an_agents_agenda_is_not_listed_to_the_other_agents_of_its_queue(sales, contact_center, signed_in, people):
+    """bob, of the same queue, does not find alice's agenda (her customer's number, her reason) in any list."""
+    cb = contact_center.schedule_agenda(people.alice.id, number=CUSTOMER, date="2030-03-04", time="09:30",
+                                        time_zone="America/New_York", reason="Renewal quote", queue_name="sales")
+    bob, alice, sam = signed_in("bob"), signed_in("alice"), signed_in("sam")
+    for view in ("missed", "queue", "agenda"):
+        assert bob.get(f"/api/callbacks?view={view}").get_json()["callbacks"] == [], view
+    assert bob.get(f"/api/callbacks/{cb['id']}").status_code == 403
+    assert [c["id"] for c in alice.get("/api/callbacks?view=queue").get_json()["callbacks"]] == [cb["id"]]
+    assert [c["id"] for c in alice.get("/api/callbacks?view=agenda").get_json()["callbacks"]] == [cb["id"]]
+    assert [c["id"] for c in sam.get("/api/callbacks?view=all").get_json()["callbacks"]] == [cb["id"]]

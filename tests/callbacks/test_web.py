@@ -54,6 +54,9 @@ def test_a_web_request_becomes_a_pending_callback_and_a_second_one_updates_it(we
     ({"queue": "sales"}, "'number' is required."),
     ({"number": "+12125550123", "queue": "sales", "time_zone": "Mars/Olympus"}, "is not a time zone"),
     ({"number": "+12125550123", "queue": "sales", "preferred_time": "2999-01-01T00:00:00Z"}, "30 days"),
+    # UTC has no such moment (astimezone raised OverflowError: a 500)
+    ({"number": "+12125550123", "queue": "sales", "preferred_time": "0001-01-01T00:00:00+05:00"}, "out of range"),
+    ({"number": "+12125550123", "queue": "sales", "preferred_time": "9999-12-31T23:59:59-05:00"}, "out of range"),
 ])
 def test_bad_requests_are_400_with_a_sentence(website, contact_center, body, message):
     response = website(body)

@@ -489,3 +489,28 @@ def test_queue_label_and_caller_number_with_spaces_still_offer(desk, people):
     desk.available(desk.alice)
     desk.sim.customer_call("8005550100", ani="+1 (555) 0100")
     desk.wait_call(lambda c: c["state"] == "connected", agent=desk.alice)
+
+
+def test_a_caller_number_in_other_scripts_digits_still_offers(desk):
+    """str.isdigit() takes "١" (Arabic-Indic) and "²": the caller id keeps ASCII digits only."""
+    desk.available(desk.alice)
+    desk.sim.customer_call("8005550100", ani="\u0665\u0665\u0665\u00b2100")
+    desk.wait_call(lambda c: c["state"] == "connected", agent=desk.alice)
+
+
+@pytest.mark.parametrize("extension", ["\u0661\u0660\u0660\u0661", "10\u00b2", "\uff11\uff10\uff10\uff11"])
+def test_an_extension_in_other_scripts_digits_is_refused(desk, extension):
+    """An extension of non-ASCII digits is a 400 that changes nothing, never a 500 or a stuck agent."""
+    call_id, customer, agent = desk.connected_call()
+    refused = desk.act(desk.alice, call_id, "transfer", {"mode": "blind", "to": {"extension": extension}},
+                       status=400)
+    assert refused["error"] == "An extension is 2 to 8 digits."
+    desk.hears(customer, f"party:{agent}")
+    desk.act(desk.alice, call_id, "hangup")
+    desk.wait_agent(desk.alice, "wrap_up")
+    desk.available(desk.bob)
+    response = desk.bob.post("/api/calls", json={"to": {"extension": extension}})
+    assert response.status_code == 400, response.get_json()
+    assert response.get_json()["error"] == "An extension is 2 to 8 digits."
+    bob = desk.cc.agent(desk.bob.agent_id)
+    assert bob.state == "available" and bob.call_id is None

@@ -82,6 +82,7 @@ def test_search_without_filters_lists_every_recording_newest_first(signed_in, re
     ("from=2026-03-03", ["c"]),
     ("to=2026-03-02T10:00:00Z", ["a"]),                                # an instant: up to it
     ("from=2026-03-02T10:30:00%2B01:00&to=2026-03-02T12:00:00Z", ["b"]),  # with a zone
+    ("to=9999-12-31", ["c", "b", "a"]),                                # the last day there is: no end
 ])
 def test_search_filters(signed_in, recordings, query, expected):
     assert _ids(signed_in("sam").get("/api/recordings?" + query)) == expected
@@ -91,6 +92,8 @@ def test_search_filters(signed_in, recordings, query, expected):
     ("from=yesterday", "'from' must be a date"),
     ("to=2026-13-40", "'to' must be a date"),
     ("from=2026-03-03&to=2026-03-01", "'to' must come after 'from'."),
+    ("from=0001-01-01T00:00:00%2B01:00", "'from' is out of range"),     # before year 1 in UTC
+    ("to=9999-12-31T23:00:00-05:00", "'to' is out of range"),          # after year 9999 in UTC
     ("tag=" + "x" * 65, "'tag' is too long (65 characters; at most 64)."),
 ])
 def test_a_bad_search_is_a_400_naming_the_field(signed_in, recordings, query, message):
