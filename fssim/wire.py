@@ -4,6 +4,7 @@ Nothing here touches a socket; every function takes plain values and returns byt
 the byte-exact texts recorded in ``tests/traces`` can be checked without a server.
 """
 import json
+import re
 
 #: Characters FreeSWITCH's ``switch_url_encode`` escapes besides controls and non-ASCII
 #: (``SWITCH_URL_UNSAFE`` in switch_utils.h).  Note that ``,`` ``/`` ``'`` stay as is:
@@ -14,6 +15,9 @@ _ENCODE_TABLE = [
     ("%%%02X" % b) if (b < 0x20 or b > 0x7E or b in URL_UNSAFE) else chr(b) for b in range(256)
 ]
 
+#: one ASCII character that ``switch_url_encode`` escapes
+_ASCII_UNSAFE = re.compile("[%s]" % re.escape("".join(chr(b) for b in range(0x80) if _ENCODE_TABLE[b] != chr(b))))
+
 DISCONNECT_TEXT = "Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n"
 
 
@@ -23,8 +27,9 @@ def url_encode(value: str) -> str:
     :param value: the raw header value.
     :return: the encoded value.
     """
-    if value.isascii() and value.isalnum():
-        return value  # the common case (numbers, states) needs no table walk
+    if value.isascii():
+        # the common case: only the few unsafe characters are replaced, no walk byte by byte
+        return _ASCII_UNSAFE.sub(lambda m: _ENCODE_TABLE[ord(m.group())], value)
     return "".join(_ENCODE_TABLE[b] for b in value.encode("utf-8"))
 
 
