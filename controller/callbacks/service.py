@@ -338,12 +338,14 @@ class CallbackControl(QueueMenus, AgentInitiated, CallbackDialing, CampaignDiale
         return {**store.as_dict(cb), "history": store.history(cb)}
 
     def check_callback_access(self, cb: Callback, agent_id: int | None) -> None:
-        """An agent sees callbacks of their queues, their own, and those offered to them."""
+        """An agent sees callbacks of their queues, their own, and those offered to them; another
+        agent's agenda (``launch`` owner) only once it is handed to the queue (as the lists and
+        pushes do)."""
         if agent_id is None or cb.owner_id == agent_id or cb.agent_id == agent_id:
             return
-        if cb.queue_id and AgentQueue.get_or_none((AgentQueue.agent == agent_id) & (AgentQueue.queue == cb.queue_id)):
-            if cb.kind != "personal":
-                return
+        if cb.queue_id and cb.launch != "owner" and AgentQueue.get_or_none(
+                (AgentQueue.agent == agent_id) & (AgentQueue.queue == cb.queue_id)):
+            return
         from ..calls.errors import NotYourCall
 
         raise NotYourCall("This callback is not for you.")

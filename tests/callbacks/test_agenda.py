@@ -143,3 +143,19 @@ def test_an_agents_agenda_is_not_listed_to_the_other_agents_of_its_queue(sales, 
     assert [c["id"] for c in alice.get("/api/callbacks?view=queue").get_json()["callbacks"]] == [cb["id"]]
     assert [c["id"] for c in alice.get("/api/callbacks?view=agenda").get_json()["callbacks"]] == [cb["id"]]
     assert [c["id"] for c in sam.get("/api/callbacks?view=all").get_json()["callbacks"]] == [cb["id"]]
+
+
+def test_an_agenda_handed_to_the_queue_is_the_queues_to_open_too(sales, contact_center, signed_in, people):
+    """Once the owner missed it and it went to the queue, the queue's agents find it in their list
+    and can open it, as they are offered it; until then only the owner can."""
+    from controller.models import Callback
+
+    cb = contact_center.schedule_agenda(people.alice.id, number=CUSTOMER, date="2030-03-04", time="09:30",
+                                        time_zone="America/New_York", reason="Renewal quote", queue_name="sales")
+    bob = signed_in("bob")
+    assert bob.get(f"/api/callbacks/{cb['id']}").status_code == 403
+    Callback.update(launch="queue").where(Callback.id == cb["id"]).execute()   # what hand_to_queue writes
+    assert [c["id"] for c in bob.get("/api/callbacks?view=queue").get_json()["callbacks"]] == [cb["id"]]
+    response = bob.get(f"/api/callbacks/{cb['id']}")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["callback"]["number"] == CUSTOMER
