@@ -268,7 +268,8 @@ class _Checker:
             raw = menu.get(attr)
             if raw is None:
                 continue
-            if not raw.strip().isdigit() or not low <= int(raw) <= high:
+            # ASCII digits: str.isdigit() also takes "²", on which int() fails
+            if not re.fullmatch(r"[0-9]{1,9}", raw.strip()) or not low <= int(raw) <= high:
                 self.add("value-type", f"{attr} must be a whole number from {low} to {high} "
                                        f"{'(milliseconds) ' if 'timeout' in attr else ''}(it is '{raw}').",
                          path, menu)
@@ -347,7 +348,7 @@ class _Checker:
                                           f"{digits} FreeSWITCH waits {wait} ms for more digits.", path, entry,
                          severity="warning")
         raw_len = menu.get("digit-len")
-        if raw_len and raw_len.isdigit() and plain and not patterns and int(raw_len) > longest:
+        if raw_len and re.fullmatch(r"[0-9]{1,9}", raw_len) and plain and not patterns and int(raw_len) > longest:
             self.add("digit-len", f"digit-len is {raw_len} but no entry is longer than {longest}: callers wait "
                                   f"{menu.get('inter-digit-timeout') or 'timeout/2'} ms after each choice (or "
                                   "press #).", path, menu, severity="warning")

