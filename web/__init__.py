@@ -35,7 +35,7 @@ def create_app(cc: Any, settings: Any, *, secret_key_file: str = DEFAULT_SECRET_
     :param cc: the :class:`controller.service.ContactCenter` every action goes through
     :param settings: :class:`controller.config.Settings`
     :param secret_key_file: where a generated key is kept when ``settings.secret_key`` is empty
-    :return: ``(app, socketio)``; serve them with ``socketio.run(app, host, port)``
+    :return: ``(app, socketio)``; :func:`controller.cli.serve_web` serves them (gevent's WSGI server)
     """
     app = Flask(__name__)
     app.config.update(
