@@ -105,6 +105,9 @@ SAFE_API_EXPANSIONS = frozenset("""
 cond create_uuid db domain_exists eval expr global_getvar hash md5 regex strepoch strftime
 strftime_tz tolower toupper url_decode url_encode user_data user_exists uuid_getvar
 """.split())
+#: a whole number as FreeSWITCH reads a menu's numbers: ASCII digits (str.isdigit() also takes
+#: "²", on which int() fails)
+WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
 #: ``${name(``: the API call FreeSWITCH makes while expanding a value (switch_channel_expand_variables)
 API_EXPANSION = re.compile(r"\$\{([^}(]*)\(")
 
@@ -268,8 +271,7 @@ class _Checker:
             raw = menu.get(attr)
             if raw is None:
                 continue
-            # ASCII digits: str.isdigit() also takes "²", on which int() fails
-            if not re.fullmatch(r"[0-9]{1,9}", raw.strip()) or not low <= int(raw) <= high:
+            if not WHOLE_NUMBER.fullmatch(raw.strip()) or not low <= int(raw) <= high:
                 self.add("value-type", f"{attr} must be a whole number from {low} to {high} "
                                        f"{'(milliseconds) ' if 'timeout' in attr else ''}(it is '{raw}').",
                          path, menu)
@@ -348,7 +350,7 @@ class _Checker:
                                           f"{digits} FreeSWITCH waits {wait} ms for more digits.", path, entry,
                          severity="warning")
         raw_len = menu.get("digit-len")
-        if raw_len and re.fullmatch(r"[0-9]{1,9}", raw_len) and plain and not patterns and int(raw_len) > longest:
+        if raw_len and WHOLE_NUMBER.fullmatch(raw_len) and plain and not patterns and int(raw_len) > longest:
             self.add("digit-len", f"digit-len is {raw_len} but no entry is longer than {longest}: callers wait "
                                   f"{menu.get('inter-digit-timeout') or 'timeout/2'} ms after each choice (or "
                                   "press #).", path, menu, severity="warning")
@@ -560,7 +562,7 @@ class _Checker:
                                                   f"compute a value ({', '.join(sorted(SAFE_API_EXPANSIONS))}).",
                                  path, node, subject=name)
 
-    def check_application(self, app: str, path: str, node: Node, modules: set[str] | None, data: str = "") -> None:
+    def check_application(self, app: str, path: str, node: Node, modules: set[str] | None, data: str) -> None:
         if not app:
             return
         if app in HOST_COMMAND_APPS:
